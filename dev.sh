@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# smmusim developer entry point: the README's two commands.
+#   ./dev.sh main   install missing Debian packages, build, run the main job
+#   ./dev.sh test   install missing Debian packages, build, run every test
+#                   (gcc build, then clang with AddressSanitizer+UBSan)
+# Other targets: ./dev.sh coverage (lcov HTML report), ./dev.sh bench.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
+      libcmocka-dev libelf-dev uthash-dev lcov)
+
+deps() {
+	local missing=()
+	for p in "${PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "dev.sh: installing ${missing[*]}"
+	local sudo=()
+	[ "$(id -u)" -ne 0 ] && sudo=(sudo)
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+build() { # build DIR [cmake args...]
+	local dir=$1
+	shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j "$JOBS" -- --no-print-directory >/dev/null
+}
+
+case "${1:-}" in
+main)
+	deps
+	build build
+	./build/smmusim demo
+	;;
+test)
+	deps
+	echo "== gcc build, full test suite"
+	CC=gcc build build-gcc
+	ctest --test-dir build-gcc -j "$JOBS" --output-on-failure
+	echo "== clang build with AddressSanitizer + UndefinedBehaviorSanitizer"
+	CC=clang build build-asan -DSMMUSIM_SANITIZE=address -DSMMUSIM_BUILD_BENCH=OFF
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir build-asan -j "$JOBS" --output-on-failure
+	;;
+coverage)
+	deps
+	CC=gcc build build-cov -DSMMUSIM_COVERAGE=ON -DCMAKE_BUILD_TYPE=Debug -DSMMUSIM_BUILD_BENCH=OFF
+	cmake --build build-cov --target coverage
+	;;
+bench)
+	deps
+	build build
+	for b in build/bench/bench_*; do "$b"; done
+	;;
+*)
+	echo "usage: ./dev.sh main | test | coverage | bench" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host SMMUv3 driver, first layer (see smmu_drv.h). Programming sequence
+ * from IHI 0070 §3.3 / §6.3: disable, program the table and queue bases,
+ * enable the queues, invalidate everything, then set SMMUEN.
+ */
+#include "host/smmu_drv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/pgtable.h"
+#include "host/smmu_regs.h"
+
+#define POLL_STEP 4u          /* cycles between register polls */
+#define POLL_LIMIT 1000000u   /* cycles before giving up */
+#define L2_SPLIT 8u           /* 2-level: 256 STEs per level-2 table */
+
+struct hq {
+	uint64_t base;
+	unsigned log2;
+	uint32_t prod, cons; /* driver's shadow copies, wrap bit included */
+};
+
+struct hsmmu {
+	struct sim *sim;
+	struct pmem *mem;
+	struct hostmem *hm;
+	uint64_t mmio;
+	uint32_t idr[6];
+	unsigned sid_bits;
+	bool two_level;
+	uint64_t strtab;
+	uint64_t strtab_size;
+	uint64_t *l2;        /* PA of each level-2 table, 0 = absent */
+	uint32_t nl1;
+	struct hq cmdq, evtq;
+	uint32_t cmd_error;
+};
+
+static void errf(char *err, unsigned len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void errf(char *err, unsigned len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+uint32_t hsmmu_read32(struct hsmmu *h, uint64_t off)
+{
+	uint32_t v = 0;
+
+	pmem_read32(h->mem, h->mmio + off, &v, NULL);
+	return v;
+}
+
+uint64_t hsmmu_read64(struct hsmmu *h, uint64_t off)
+{
+	uint64_t v = 0;
+
+	pmem_read64(h->mem, h->mmio + off, &v, NULL);
+	return v;
+}
+
+void hsmmu_write32(struct hsmmu *h, uint64_t off, uint32_t v)
+{
+	pmem_write32(h->mem, h->mmio + off, v, NULL);
+}
+
+void hsmmu_write64(struct hsmmu *h, uint64_t off, uint64_t v)
+{
+	pmem_write64(h->mem, h->mmio + off, v, NULL);
+}
+
+/* Let simulated time pass while the driver polls. */
+static void poll_wait(struct hsmmu *h)
+{
+	sim_run_until(h->sim, sim_now(h->sim) + POLL_STEP);
+}
+
+/* Write CR0 and wait for CR0ACK to match (§6.3.9). */
+static int write_cr0(struct hsmmu *h, uint32_t v)
+{
+	hsmmu_write32(h, R_CR0, v);
+	for (unsigned t = 0; t < POLL_LIMIT; t += POLL_STEP) {
+		if (hsmmu_read32(h, R_CR0ACK) == v)
+			return 0;
+		poll_wait(h);
+	}
+	return -ETIMEDOUT;
+}
+
+static unsigned min_u(unsigned a, unsigned b)
+{
+	return a < b ? a : b;
+}
+
+static bool alloc_queue(struct hsmmu *h, struct hq *q, unsigned log2,
+			unsigned entry_bytes)
+{
+	uint64_t bytes = ((uint64_t)1 << log2) * entry_bytes;
+
+	if (bytes < 32)
+		bytes = 32;
+	q->log2 = log2;
+	q->base = hostmem_alloc(h->hm, bytes, bytes);
+	q->prod = q->cons = 0;
+	return q->base != 0;
+}
+
+static uint64_t queue_base_reg(const struct hq *q)
+{
+	return rset(rset(0, Q_BASE_ADDR, q->base >> 5), Q_BASE_LOG2SIZE,
+		    q->log2);
+}
+
+struct hsmmu *hsmmu_probe(struct sim *sim, struct hostmem *hm,
+			  const struct hsmmu_params *p, char *err,
+			  unsigned errlen)
+{
+	struct hsmmu *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		errf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->sim = sim;
+	h->hm = hm;
+	h->mem = hostmem_pmem(hm);
+	h->mmio = p->mmio_base;
+	for (unsigned i = 0; i < 6; i++)
+		h->idr[i] = hsmmu_read32(h, R_IDR0 + 4 * i);
+
+	unsigned sidsize = (unsigned)rget(h->idr[1], IDR1_SIDSIZE);
+
+	h->sid_bits = min_u(p->sid_bits, sidsize);
+	h->two_level = !p->force_linear &&
+		       rget(h->idr[0], IDR0_ST_LEVEL) == 1 &&
+		       h->sid_bits > L2_SPLIT;
+	if (!h->two_level && h->sid_bits > 16) {
+		errf(err, errlen, "%u StreamID bits need a 2-level stream "
+		     "table, which this SMMU does not have", h->sid_bits);
+		free(h);
+		return NULL;
+	}
+
+	if (write_cr0(h, 0)) {
+		errf(err, errlen, "CR0ACK did not acknowledge CR0=0");
+		free(h);
+		return NULL;
+	}
+
+	/* Stream table (§3.3.1, §3.3.2) */
+	uint32_t cfg = rset(0, STRTAB_CFG_LOG2SIZE, h->sid_bits);
+
+	if (h->two_level) {
+		h->nl1 = 1u << (h->sid_bits - L2_SPLIT);
+		h->strtab_size = (uint64_t)h->nl1 * 8;
+		cfg = rset(cfg, STRTAB_CFG_FMT, 1);
+		cfg = rset(cfg, STRTAB_CFG_SPLIT, L2_SPLIT);
+		h->l2 = calloc(h->nl1, sizeof(*h->l2));
+	} else {
+		h->strtab_size = ((uint64_t)1 << h->sid_bits) * 64;
+	}
+	uint64_t align = h->strtab_size < 64 ? 64 : h->strtab_size;
+
+	h->strtab = hostmem_alloc(hm, h->strtab_size, align);
+	unsigned cq = min_u(p->cmdq_log2 ? p->cmdq_log2 : 8,
+			    (unsigned)rget(h->idr[1], IDR1_CMDQS));
+	unsigned eq = min_u(p->evtq_log2 ? p->evtq_log2 : 8,
+			    (unsigned)rget(h->idr[1], IDR1_EVENTQS));
+
+	if (!h->strtab || (h->two_level && !h->l2) ||
+	    !alloc_queue(h, &h->cmdq, cq, 16) ||
+	    !alloc_queue(h, &h->evtq, eq, 32)) {
+		errf(err, errlen, "out of simulated memory for SMMU tables");
+		hsmmu_remove(h);
+		return NULL;
+	}
+	hsmmu_write64(h, R_STRTAB_BASE, h->strtab);
+	hsmmu_write32(h, R_STRTAB_BASE_CFG, cfg);
+	hsmmu_write64(h, R_CMDQ_BASE, queue_base_reg(&h->cmdq));
+	hsmmu_write32(h, R_CMDQ_PROD, 0);
+	hsmmu_write32(h, R_CMDQ_CONS, 0);
+	hsmmu_write64(h, R_EVENTQ_BASE, queue_base_reg(&h->evtq));
+	hsmmu_write32(h, R_EVENTQ_PROD, 0);
+	hsmmu_write32(h, R_EVENTQ_CONS, 0);
+	/* CR1: tables and queues inner-shareable write-back */
+	hsmmu_write32(h, R_CR1, 0xD75);
+	hsmmu_write32(h, R_CR2, (uint32_t)rset(0, CR2_RECINVSID, 1));
+
+	uint32_t cr0 = (uint32_t)rset(rset(0, CR0_CMDQEN, 1), CR0_EVENTQEN, 1);
+
+	if (write_cr0(h, cr0)) {
+		errf(err, errlen, "CR0ACK did not acknowledge the queues");
+		hsmmu_remove(h);
+		return NULL;
+	}
+	/* Invalidate anything cached before enabling (§3.3.4). */
+	uint64_t cmd[2] = { 0, 0 };
+
+	fset(cmd, CMD_OPCODE, OP_CFGI_STE_RANGE);
+	fset(cmd, CMD_RANGE, 31);
+	hsmmu_cmd(h, cmd);
+	memset(cmd, 0, sizeof(cmd));
+	fset(cmd, CMD_OPCODE, OP_TLBI_NSNH_ALL);
+	hsmmu_cmd(h, cmd);
+	if (hsmmu_sync(h)) {
+		errf(err, errlen, "initial invalidation failed: CERROR %u",
+		     h->cmd_error);
+		hsmmu_remove(h);
+		return NULL;
+	}
+	if (write_cr0(h, cr0 | (uint32_t)rset(0, CR0_SMMUEN, 1))) {
+		errf(err, errlen, "CR0ACK did not acknowledge SMMUEN");
+		hsmmu_remove(h);
+		return NULL;
+	}
+	return h;
+}
+
+void hsmmu_remove(struct hsmmu *h)
+{
+	if (!h)
+		return;
+	write_cr0(h, 0);
+	for (uint32_t i = 0; h->l2 && i < h->nl1; i++)
+		if (h->l2[i])
+			hostmem_free(h->hm, h->l2[i],
+				     ((uint64_t)1 << L2_SPLIT) * 64);
+	free(h->l2);
+	if (h->strtab)
+		hostmem_free(h->hm, h->strtab, h->strtab_size);
+	if (h->cmdq.base)
+		hostmem_free(h->hm, h->cmdq.base,
+			     ((uint64_t)1 << h->cmdq.log2) * 16);
+	if (h->evtq.base)
+		hostmem_free(h->hm, h->evtq.base,
+			     ((uint64_t)1 << h->evtq.log2) * 32);
+	free(h);
+}
+
+uint64_t hsmmu_ste_pa(struct hsmmu *h, uint32_t sid)
+{
+	if (h->sid_bits < 32 && (sid >> h->sid_bits))
+		return 0;
+	if (!h->two_level)
+		return h->strtab + (uint64_t)sid * 64;
+	uint32_t i = sid >> L2_SPLIT;
+
+	if (!h->l2[i]) {
+		uint64_t sz = ((uint64_t)1 << L2_SPLIT) * 64;
+		uint64_t l2 = hostmem_alloc(h->hm, sz, sz);
+
+		if (!l2)
+			return 0;
+		h->l2[i] = l2;
+		/* Span = SPLIT + 1 covers the whole level-2 table. */
+		uint64_t d = rset(rset(0, L1STD_SPAN, L2_SPLIT + 1),
+				  L1STD_L2PTR, l2 >> 6);
+
+		pmem_write64(h->mem, h->strtab + (uint64_t)i * 8, d, NULL);
+		uint64_t cmd[2] = { 0, 0 };
+
+		fset(cmd, CMD_OPCODE, OP_CFGI_STE);
+		fset(cmd, CMD_SID, sid);
+		hsmmu_cmd(h, cmd);
+		hsmmu_sync(h);
+	}
+	return h->l2[i] + (uint64_t)(sid & ((1u << L2_SPLIT) - 1)) * 64;
+}
+
+static int cfgi_ste(struct hsmmu *h, uint32_t sid)
+{
+	uint64_t cmd[2] = { 0, 0 };
+
+	fset(cmd, CMD_OPCODE, OP_CFGI_STE);
+	fset(cmd, CMD_SID, sid);
+	fset(cmd, CMD_LEAF, 1);
+	if (hsmmu_cmd(h, cmd))
+		return -EIO;
+	return hsmmu_sync(h);
+}
+
+int hsmmu_install_ste(struct hsmmu *h, uint32_t sid, const uint64_t ste[8])
+{
+	uint64_t pa = hsmmu_ste_pa(h, sid);
+
+	if (!pa)
+		return -EINVAL;
+	/* Break-before-make: V=0, invalidate, body, then word 0 with V. */
+	pmem_write64(h->mem, pa, 0, NULL);
+	if (cfgi_ste(h, sid))
+		return -EIO;
+	for (int i = 7; i >= 1; i--)
+		pmem_write64(h->mem, pa + 8 * (uint64_t)i, ste[i], NULL);
+	pmem_write64(h->mem, pa, ste[0], NULL);
+	return cfgi_ste(h, sid);
+}
+
+static uint32_t q_inc(const struct hq *q, uint32_t p)
+{
+	return (p + 1) & ((2u << q->log2) - 1);
+}
+
+static bool q_full(const struct hq *q)
+{
+	uint32_t m = (1u << q->log2) - 1;
+
+	return (q->prod & m) == (q->cons & m) && q->prod != q->cons;
+}
+
+/* Read CONS; false if a command error is active (GERROR.CMDQ_ERR). */
+static bool refresh_cons(struct hsmmu *h)
+{
+	uint32_t cons = hsmmu_read32(h, R_CMDQ_CONS);
+
+	h->cmdq.cons = cons & ((2u << h->cmdq.log2) - 1);
+	if ((hsmmu_read32(h, R_GERROR) ^ hsmmu_read32(h, R_GERRORN)) & 1) {
+		h->cmd_error = (uint32_t)rget(cons, Q_CONS_ERR);
+		return false;
+	}
+	return true;
+}
+
+int hsmmu_cmd(struct hsmmu *h, const uint64_t cmd[2])
+{
+	unsigned t = 0;
+
+	while (q_full(&h->cmdq)) {
+		if (!refresh_cons(h))
+			return -EIO;
+		if (!q_full(&h->cmdq))
+			break;
+		if ((t += POLL_STEP) > POLL_LIMIT)
+			return -ETIMEDOUT;
+		poll_wait(h);
+	}
+	uint64_t slot = h->cmdq.base +
+			(uint64_t)(h->cmdq.prod & ((1u << h->cmdq.log2) - 1)) *
+				16;
+
+	pmem_write64(h->mem, slot, cmd[0], NULL);
+	pmem_write64(h->mem, slot + 8, cmd[1], NULL);
+	h->cmdq.prod = q_inc(&h->cmdq, h->cmdq.prod);
+	hsmmu_write32(h, R_CMDQ_PROD, h->cmdq.prod);
+	return 0;
+}
+
+int hsmmu_sync(struct hsmmu *h)
+{
+	uint64_t cmd[2] = { 0, 0 };
+
+	fset(cmd, CMD_OPCODE, OP_CMD_SYNC);
+	if (hsmmu_cmd(h, cmd))
+		return -EIO;
+	uint32_t target = h->cmdq.prod;
+
+	for (unsigned t = 0; t < POLL_LIMIT; t += POLL_STEP) {
+		if (!refresh_cons(h))
+			return -EIO;
+		if (h->cmdq.cons == target)
+			return 0;
+		poll_wait(h);
+	}
+	return -ETIMEDOUT;
+}
+
+uint32_t hsmmu_cmd_error(const struct hsmmu *h)
+{
+	return h->cmd_error;
+}
+
+void hsmmu_ack_cmd_error(struct hsmmu *h)
+{
+	uint32_t gn = hsmmu_read32(h, R_GERRORN);
+
+	hsmmu_write32(h, R_GERRORN, gn ^ 1);
+	h->cmd_error = 0;
+}
+
+bool hsmmu_pop_event(struct hsmmu *h, uint64_t rec[4])
+{
+	uint32_t prod = hsmmu_read32(h, R_EVENTQ_PROD);
+	uint32_t mask = (2u << h->evtq.log2) - 1;
+
+	if ((prod & mask) == (h->evtq.cons & mask))
+		return false;
+	uint64_t slot = h->evtq.base +
+			(uint64_t)(h->evtq.cons & ((1u << h->evtq.log2) - 1)) *
+				32;
+
+	for (int i = 0; i < 4; i++)
+		pmem_read64(h->mem, slot + 8 * (uint64_t)i, &rec[i], NULL);
+	h->evtq.cons = q_inc(&h->evtq, h->evtq.cons);
+	/* Acknowledge any overflow along with the new read index. */
+	hsmmu_write32(h, R_EVENTQ_CONS,
+		      h->evtq.cons | (prod & 0x80000000u));
+	return true;
+}
+
+void hsmmu_ste_s1(uint64_t ste[8], uint64_t cd_table_pa, unsigned s1cdmax)
+{
+	memset(ste, 0, 8 * sizeof(*ste));
+	fset(ste, STE_V, 1);
+	fset(ste, STE_CONFIG, STE_CFG_S1);
+	fset(ste, STE_S1FMT, 0);
+	fset(ste, STE_S1CONTEXTPTR, cd_table_pa >> 6);
+	fset(ste, STE_S1CDMAX, s1cdmax);
+	fset(ste, STE_S1DSS, 2); /* no-PASID traffic uses CD 0 */
+	fset(ste, STE_S1CIR, 1);
+	fset(ste, STE_S1COR, 1);
+	fset(ste, STE_S1CSH, 3);
+}
+
+void hsmmu_cd_from_pgtable(uint64_t cd[8], const struct pgtable *pt,
+			   uint16_t asid, unsigned ips)
+{
+	memset(cd, 0, 8 * sizeof(*cd));
+	fset(cd, CD_T0SZ, pgtable_tsz(pt));
+	fset(cd, CD_TG0, pgtable_tg0(pt));
+	fset(cd, CD_IR0, 1);
+	fset(cd, CD_OR0, 1);
+	fset(cd, CD_SH0, 3);
+	fset(cd, CD_EPD1, 1);
+	fset(cd, CD_V, 1);
+	fset(cd, CD_IPS, ips);
+	fset(cd, CD_AA64, 1);
+	fset(cd, CD_R, 1);
+	fset(cd, CD_A, 1);
+	fset(cd, CD_ASET, 0);
+	fset(cd, CD_ASID, asid);
+	fset(cd, CD_TTB0, pt->root >> 4);
+	fset(cd, CD_MAIR, PGTABLE_MAIR);
+}

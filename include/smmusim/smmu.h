@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SMMUv3 model's boundary (IHI 0070).
+ *
+ * Inputs:  MMIO accesses to the register pages, upstream transactions
+ *          (StreamID, SubstreamID, address, size, attributes), the clock.
+ * Outputs: accesses to simulated memory (tables, queues, MSIs), wired
+ *          interrupt lines (callbacks), transaction responses.
+ *
+ * Nothing else: software programs the model only as it would program
+ * hardware, through registers and structures in memory.
+ */
+#ifndef SMMUSIM_SMMU_H
+#define SMMUSIM_SMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "smmusim/mem.h"
+#include "smmusim/sim.h"
+#include "smmusim/smmu_impl.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct smmu;
+
+/* Size of the register space: page 0 and page 1. */
+#define SMMU_MMIO_SIZE 0x20000u
+
+/* Wired interrupt lines (used when the *_IRQ_CFG0 MSI address is 0). */
+enum smmu_irq_line {
+	SMMU_IRQ_EVTQ = 0,
+	SMMU_IRQ_PRIQ = 1,
+	SMMU_IRQ_GERROR = 2,
+	SMMU_IRQ_CMD_SYNC = 3,
+};
+
+struct smmu_irq_ops {
+	/* A pulse on a wired interrupt line. */
+	void (*irq)(void *ctx, enum smmu_irq_line line);
+	/* A WFE wake-up event (IDR0.SEV, CMD_SYNC CS=SEV). */
+	void (*sev)(void *ctx);
+	void *ctx;
+};
+
+struct smmu *smmu_create(struct sim *sim, struct pmem *mem,
+			 const struct smmu_impl *impl);
+void smmu_destroy(struct smmu *smmu);
+void smmu_set_irq_ops(struct smmu *smmu, const struct smmu_irq_ops *ops);
+
+/*
+ * Map the two register pages into physical memory at `base` (64 KiB
+ * aligned), so software reaches them with ordinary pmem accesses.
+ * Returns the pmem region id or -1.
+ */
+int smmu_map_mmio(struct smmu *smmu, uint64_t base);
+
+/*
+ * Direct register access at an offset from page 0. size is 4 or 8 and the
+ * offset aligned to it. Returns false for an access the model refuses
+ * (misaligned, bad size): the bus answers with an external abort.
+ */
+bool smmu_reg_read(struct smmu *smmu, uint64_t offset, unsigned size,
+		   uint64_t *val);
+bool smmu_reg_write(struct smmu *smmu, uint64_t offset, unsigned size,
+		    uint64_t val);
+
+/* --- upstream transactions --- */
+
+enum smmu_txn_kind {
+	SMMU_TXN_UNTRANSLATED = 0, /* ordinary DMA, translated by the SMMU */
+	SMMU_TXN_ATS_TREQ = 1,     /* PCIe ATS Translation Request */
+	SMMU_TXN_TRANSLATED = 2,   /* ATS Translated (address is a PA) */
+};
+
+struct smmu_txn {
+	uint32_t sid;
+	uint32_t ssid;
+	bool ssv;           /* a SubstreamID (PASID) accompanies the txn */
+	uint64_t addr;
+	uint32_t len;       /* bytes; the model translates addr's page */
+	bool write;         /* RnW = !write */
+	bool instr;         /* InD: instruction fetch (reads only) */
+	bool priv;          /* PnU: privileged */
+	bool no_write;      /* ATS TR: NW, no write permission requested */
+	enum smmu_txn_kind kind;
+	uint64_t cookie;    /* the caller's, returned untouched */
+};
+
+enum smmu_resp {
+	SMMU_RESP_OK = 0,     /* translated; oa is valid */
+	SMMU_RESP_ABORT = 1,  /* aborted back to the client */
+	SMMU_RESP_RAZWI = 2,  /* terminated: reads as zero, write ignored */
+	SMMU_RESP_UR = 3,     /* ATS: Unsupported Request */
+	SMMU_RESP_CA = 4,     /* ATS: Completer Abort */
+};
+
+struct smmu_txn_result {
+	enum smmu_resp resp;
+	uint64_t oa;          /* output address of txn.addr */
+	/* ATS Translation Completion (kind == SMMU_TXN_ATS_TREQ) */
+	bool ats_r, ats_w, ats_x, ats_priv, ats_u;
+	uint8_t ats_size_shift; /* log2 bytes covered by the completion */
+	/* Diagnostics, not architectural: the event type this transaction
+	 * raised (0 if none) and whether a record was written for it. */
+	uint8_t event_id;
+	bool event_recorded;
+	bool stalled;         /* was held stalled before this response */
+	uint64_t submitted_at;
+	uint64_t completed_at;
+};
+
+typedef void (*smmu_txn_done_fn)(void *ctx, const struct smmu_txn *txn,
+				 const struct smmu_txn_result *res);
+
+/*
+ * Present a transaction at the current simulated time. The response is
+ * delivered through `done` when the engine reaches the completion time
+ * (never from inside this call). Returns false if the model cannot accept
+ * it (host out of memory).
+ */
+bool smmu_submit(struct smmu *smmu, const struct smmu_txn *txn,
+		 smmu_txn_done_fn done, void *ctx);
+
+/* Counters, for tests, traces and campaigns. */
+struct smmu_stats {
+	uint64_t txns, txn_ok, txn_abort, txn_razwi;
+	uint64_t tlb_hits, tlb_misses;
+	uint64_t cfg_hits, cfg_misses;
+	uint64_t walkcache_hits, walkcache_misses;
+	uint64_t walks, walk_reads;
+	uint64_t cmds, cmd_errors, syncs;
+	uint64_t events, events_dropped;
+	uint64_t stalls;
+};
+void smmu_get_stats(const struct smmu *smmu, struct smmu_stats *out);
+
+const struct smmu_impl *smmu_get_impl(const struct smmu *smmu);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

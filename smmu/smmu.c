@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SMMU object: creation, the MMIO window, and the public entry points
+ * that forward to the concept files (regs.c, translate.c, ...).
+ */
+#include "smmu/smmu_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct smmu *smmu_create(struct sim *sim, struct pmem *mem,
+			 const struct smmu_impl *impl)
+{
+	if (!sim || !mem || !impl || !smmu_impl_validate(impl, NULL, 0))
+		return NULL;
+	struct smmu *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->sim = sim;
+	s->mem = mem;
+	s->impl = *impl;
+	s->mmio_region = -1;
+	s->timing = timing_create(s);
+	s->regs = regs_create(s);
+	s->cmdq = cmdq_create(s);
+	s->evtq = evtq_create(s);
+	s->cfgcache = cfgcache_create(s);
+	s->tlb = tlb_create(s);
+	s->walkcache = walkcache_create(s);
+	if (!s->timing || !s->regs || !s->cmdq || !s->evtq || !s->cfgcache ||
+	    !s->tlb || !s->walkcache) {
+		smmu_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+void smmu_destroy(struct smmu *s)
+{
+	if (!s)
+		return;
+	if (s->mmio_region >= 0)
+		pmem_remove_region(s->mem, s->mmio_region);
+	translate_destroy_pending(s);
+	walkcache_destroy(s->walkcache);
+	tlb_destroy(s->tlb);
+	cfgcache_destroy(s->cfgcache);
+	evtq_destroy(s->evtq);
+	cmdq_destroy(s->cmdq);
+	regs_destroy(s->regs);
+	timing_destroy(s->timing);
+	free(s);
+}
+
+void smmu_set_irq_ops(struct smmu *s, const struct smmu_irq_ops *ops)
+{
+	if (ops)
+		s->irq = *ops;
+	else
+		memset(&s->irq, 0, sizeof(s->irq));
+}
+
+static bool mmio_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
+{
+	return regs_read(ctx, off, size, val);
+}
+
+static bool mmio_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
+{
+	return regs_write(ctx, off, size, val);
+}
+
+int smmu_map_mmio(struct smmu *s, uint64_t base)
+{
+	static const struct pmem_mmio_ops ops = { .read = mmio_read,
+						  .write = mmio_write };
+
+	if (s->mmio_region >= 0 || (base & 0xFFFF))
+		return -1;
+	s->mmio_region = pmem_add_mmio(s->mem, base, SMMU_MMIO_SIZE, &ops, s);
+	return s->mmio_region;
+}
+
+bool smmu_reg_read(struct smmu *s, uint64_t off, unsigned size, uint64_t *val)
+{
+	return regs_read(s, off, size, val);
+}
+
+bool smmu_reg_write(struct smmu *s, uint64_t off, unsigned size, uint64_t val)
+{
+	return regs_write(s, off, size, val);
+}
+
+void smmu_get_stats(const struct smmu *s, struct smmu_stats *out)
+{
+	*out = s->stats;
+}
+
+const struct smmu_impl *smmu_get_impl(const struct smmu *s)
+{
+	return &s->impl;
+}

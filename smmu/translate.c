@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The translation pipeline and the transaction front end (IHI 0070 §3.1,
+ * §3.9, §3.12, §4 of the facts sheet for the rules cited below).
+ *
+ *   SMMUEN/GBPA -> STE -> (S1DSS/SSID) CD -> TLB -> walk -> permissions
+ *
+ * Every stage either succeeds or fills an smmu_event; finish() is the one
+ * place that turns an event into a response, a record and (for S=1) a
+ * stalled transaction.
+ *
+ * Timing: the functional work is done when the transaction is presented
+ * and accumulates the cycles of every step and memory access; the result
+ * is delivered when the engine reaches start + latency, where start waits
+ * for a free translation slot and the walk part waits for a walk slot.
+ */
+#include "smmu/smmu_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CR2_RECINVSID RFLD(1, 1) /* SMMU_CR2.RECINVSID (§6.3.12) */
+#define GBPA_ABORT RFLD(20, 20)  /* SMMU_GBPA.ABORT (§6.3.14) */
+
+struct stalled_txn {
+	struct smmu_txn txn;
+	smmu_txn_done_fn done;
+	void *ctx;
+	uint16_t stag;
+	uint64_t submitted_at;
+	bool term_marked; /* CMD_STALL_TERM / SMMUEN 1->0: abort on resume */
+	struct stalled_txn *next;
+};
+
+struct inflight {
+	struct smmu *smmu;
+	struct smmu_txn txn;
+	struct smmu_txn_result res;
+	smmu_txn_done_fn done;
+	void *ctx;
+	struct inflight *prev, *next;
+	sim_event_id ev;
+};
+
+/* Per-SMMU pipeline state, hung off struct smmu lazily. */
+struct translate_state {
+	struct stalled_txn *stalled;
+	uint32_t nstalled;
+	uint16_t next_stag;
+	struct inflight *inflight;
+};
+
+static struct translate_state *tstate(struct smmu *smmu)
+{
+	if (!smmu->translate)
+		smmu->translate = calloc(1, sizeof(struct translate_state));
+	return smmu->translate;
+}
+
+/* Cycle costs accumulated while translating, split so that the walk part
+ * can wait for a walk slot. */
+struct cost {
+	uint64_t pre;   /* before the walk: config, TLB */
+	uint64_t walk;  /* page-table walk (0 on a TLB hit) */
+	uint64_t post;  /* permission check, event write */
+};
+
+struct ctx {
+	struct smmu *smmu;
+	const struct smmu_txn *txn;
+	struct access acc;
+	struct smmu_event ev;
+	struct smmu_txn_result res;
+	struct cost cost;
+};
+
+/* --- the epilogue -------------------------------------------------- */
+
+static bool is_translation_fault(uint8_t id)
+{
+	return id == EVT_F_TRANSLATION || id == EVT_F_ADDR_SIZE ||
+	       id == EVT_F_ACCESS || id == EVT_F_PERMISSION;
+}
+
+static void fill_event_common(struct ctx *c)
+{
+	c->ev.sid = c->txn->sid;
+	c->ev.ssv = c->txn->ssv;
+	c->ev.ssid = c->txn->ssv ? c->txn->ssid : 0;
+	/* C_BAD_SUBSTREAMID always carries the SubstreamID (§7.3.8). */
+	if (c->ev.id == EVT_C_BAD_SUBSTREAMID) {
+		c->ev.ssid = c->txn->ssid;
+		c->ev.ssv = c->txn->ssv;
+	}
+	c->ev.rnw = !c->acc.write;
+	c->ev.ind = c->acc.instr && !c->acc.write;
+	c->ev.pnu = c->acc.priv;
+	c->ev.input_addr = c->txn->addr;
+}
+
+static bool stall_queue(struct ctx *c, smmu_txn_done_fn done, void *ctx);
+
+/*
+ * Finish a faulting transaction: pick abort / RAZ-WI / stall from the
+ * fault configuration the failing stage chose (facts §4.6), and record.
+ * Configuration errors always abort and record (C_BAD_STREAMID only with
+ * CR2.RECINVSID, §6.3.12).
+ */
+static void finish_fault(struct ctx *c)
+{
+	struct smmu *smmu = c->smmu;
+	uint64_t t = 0;
+
+	fill_event_common(c);
+	c->res.event_id = c->ev.id;
+	if (!is_translation_fault(c->ev.id)) {
+		c->ev.record = true;
+		c->ev.terminate_razwi = false;
+		c->ev.want_stall = false;
+		if (c->ev.id == EVT_C_BAD_STREAMID &&
+		    !rget(smmu_cr2(smmu), CR2_RECINVSID))
+			c->ev.record = false;
+	}
+	c->res.resp = c->ev.terminate_razwi ? SMMU_RESP_RAZWI : SMMU_RESP_ABORT;
+	if (c->ev.record && !c->ev.want_stall) {
+		c->res.event_recorded = evtq_record(smmu, &c->ev, &t);
+		if (!c->res.event_recorded)
+			smmu->stats.events_dropped++;
+		c->cost.post += t;
+	}
+}
+
+/* --- pipeline stages ----------------------------------------------- */
+
+/* SMMUEN=0: GBPA decides bypass or abort, no events (§6.3.14). */
+static void translate_disabled(struct ctx *c)
+{
+	uint32_t gbpa = smmu_gbpa(c->smmu);
+	unsigned oas = smmu_oas_bits(c->smmu->impl.oas);
+
+	if (rget(gbpa, GBPA_ABORT) || (c->txn->addr >> oas) != 0) {
+		c->res.resp = SMMU_RESP_ABORT;
+		return;
+	}
+	c->res.resp = SMMU_RESP_OK;
+	c->res.oa = c->txn->addr;
+}
+
+/* STE INSTCFG / PRIVCFG overrides of the incoming attributes (§13.x). */
+static void apply_overrides(struct ctx *c, const struct ste_cfg *ste)
+{
+	c->acc.write = c->txn->write;
+	c->acc.instr = c->txn->instr && !c->txn->write;
+	c->acc.priv = c->txn->priv;
+	if (ste->instcfg == 2)
+		c->acc.instr = false;
+	else if (ste->instcfg == 3 && !c->acc.write)
+		c->acc.instr = true;
+	if (ste->privcfg == 2)
+		c->acc.priv = false;
+	else if (ste->privcfg == 3)
+		c->acc.priv = true;
+}
+
+/* Choose TTB0/TTB1 for a stage-1 VA (§3.4.1, facts §4.5). */
+static const struct walk_regime *pick_ttb(const struct cd_cfg *cd,
+					  uint64_t va)
+{
+	return ((va >> 55) & 1) ? &cd->tt[1] : &cd->tt[0];
+}
+
+/*
+ * Translation-class faults (F_TRANSLATION, F_ADDR_SIZE, F_ACCESS,
+ * F_PERMISSION) end as the faulting stage's configuration says (§3.12,
+ * facts §4.6): stage 1 by CD.A/R/S, stage 2 (including stage-2 faults of
+ * CD and table fetches) by STE.S2R/S2S with A fixed at 1. Stage-1 faults
+ * without a CD (bypass address-size checks) always abort and record.
+ */
+static void apply_fault_config(struct ctx *c, const struct ste_cfg *ste,
+			       const struct cd_cfg *cd)
+{
+	if (!is_translation_fault(c->ev.id))
+		return;
+	if (c->ev.s2) {
+		c->ev.record = ste->s2r || ste->s2s;
+		c->ev.want_stall = ste->s2s;
+		c->ev.terminate_razwi = false;
+	} else if (cd) {
+		c->ev.record = cd->r || cd->s;
+		c->ev.want_stall = cd->s;
+		c->ev.terminate_razwi = !cd->a && !cd->s;
+	} else {
+		c->ev.record = true;
+	}
+}
+
+static void translate_enabled(struct ctx *c)
+{
+	struct smmu *smmu = c->smmu;
+	const struct smmu_txn *txn = c->txn;
+	struct ste_cfg ste;
+	struct cd_cfg cd;
+	const struct walk_regime *s1 = NULL, *s2 = NULL;
+	uint64_t t = 0;
+
+	if (!ste_lookup(smmu, txn->sid, &ste, &c->ev, &t)) {
+		c->cost.pre += t;
+		finish_fault(c);
+		return;
+	}
+	c->cost.pre += t;
+	apply_overrides(c, &ste);
+	if (ste.abort) { /* Config 0b0xx: silent abort (§5.2 Config) */
+		c->res.resp = SMMU_RESP_ABORT;
+		return;
+	}
+	if (txn->ssv && !ste.s1_en) { /* facts §3.3 */
+		c->ev.id = EVT_C_BAD_SUBSTREAMID;
+		finish_fault(c);
+		return;
+	}
+	if (ste.s1_en) {
+		t = 0;
+		int r = cd_lookup(smmu, txn->sid, &ste, txn->ssv, txn->ssid,
+				  &cd, &c->ev, &t);
+
+		c->cost.pre += t;
+		if (r < 0) {
+			apply_fault_config(c, &ste, NULL);
+			finish_fault(c);
+			return;
+		}
+		if (r > 0)
+			s1 = pick_ttb(&cd, txn->addr);
+	}
+	if (ste.s2_en)
+		s2 = &ste.s2;
+
+	/* Stage 1 bypassed (Config=1x0, or S1DSS=01): an input address
+	 * beyond the IAS is a stage-1 address size fault (§3.4.2; with
+	 * AArch64-only tables IAS = OAS). */
+	unsigned ias = smmu_oas_bits(smmu->impl.oas);
+
+	if (!s1 && (txn->addr >> ias) != 0) {
+		c->ev.id = EVT_F_ADDR_SIZE;
+		c->ev.class_ = EVT_CLASS_IN;
+		c->ev.record = true;
+		finish_fault(c);
+		return;
+	}
+	if (!s1 && !s2) {
+		c->res.resp = SMMU_RESP_OK;
+		c->res.oa = txn->addr;
+		return;
+	}
+
+	struct tlb_tag tag = {
+		.world = (uint8_t)ste.world,
+		.s1 = s1 != NULL,
+		.s2 = s2 != NULL,
+		.vmid = smmu->impl.s2p ? ste.s2.vmid : 0,
+		.asid = s1 ? cd.asid : 0,
+	};
+	struct tlb_entry te;
+	struct walk_result wr;
+
+	c->cost.pre += smmu->impl.lat.tlb_lookup;
+	if (tlb_lookup(smmu, &tag, txn->addr, &te) &&
+	    !(c->acc.write && te.res.write_needs_walk)) {
+		smmu->stats.tlb_hits++;
+		wr = te.res;
+		wr.oa = te.res.oa + (txn->addr - te.ia);
+		c->cost.post += smmu->impl.lat.perm_check;
+		if (!walk_permits(&wr, &c->acc)) {
+			/* A cached permission-faulting entry (§3.6): report it
+			 * as the walk would have. */
+			t = 0;
+			if (!walk_translate(smmu, s1, s2, txn->addr, &c->acc,
+					    &wr, &c->ev, &t)) {
+				c->cost.walk += t;
+				goto fault;
+			}
+			c->cost.walk += t;
+		}
+	} else {
+		smmu->stats.tlb_misses++;
+		smmu->stats.walks++;
+		t = 0;
+		if (!walk_translate(smmu, s1, s2, txn->addr, &c->acc, &wr,
+				    &c->ev, &t)) {
+			c->cost.walk += t;
+			goto fault;
+		}
+		c->cost.walk += t;
+		c->cost.post += smmu->impl.lat.perm_check;
+		memset(&te, 0, sizeof(te));
+		te.tag = tag;
+		te.global = !wr.ng;
+		te.size_shift = wr.size_shift;
+		te.ia = txn->addr & ~bits_mask(wr.size_shift);
+		te.level = wr.level;
+		te.granule_shift = s1 ? s1->granule_shift : s2->granule_shift;
+		te.res = wr;
+		te.res.oa = wr.oa & ~bits_mask(wr.size_shift);
+		tlb_insert(smmu, &te);
+	}
+	c->res.resp = SMMU_RESP_OK;
+	c->res.oa = wr.oa;
+	return;
+
+fault:
+	apply_fault_config(c, &ste, s1 ? &cd : NULL);
+	finish_fault(c);
+}
+
+/* --- delivery ------------------------------------------------------ */
+
+static void inflight_unlink(struct translate_state *ts, struct inflight *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		ts->inflight = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+}
+
+static void deliver(struct sim *sim, void *arg)
+{
+	struct inflight *f = arg;
+
+	(void)sim;
+	inflight_unlink(f->smmu->translate, f);
+	f->done(f->ctx, &f->txn, &f->res);
+	free(f);
+}
+
+static void schedule_delivery(struct ctx *c, smmu_txn_done_fn done,
+			      void *dctx)
+{
+	struct smmu *smmu = c->smmu;
+	uint64_t now = sim_now(smmu->sim);
+	uint64_t walk_ready = now + c->cost.pre;
+	uint64_t walk_start = walk_ready;
+
+	if (c->cost.walk)
+		walk_start = timing_acquire(smmu, RES_WALK, walk_ready,
+					    c->cost.walk);
+	uint64_t total = c->cost.pre + (walk_start - walk_ready) +
+			 c->cost.walk + c->cost.post;
+	uint64_t start = timing_acquire(smmu, RES_TRANSLATION, now, total);
+
+	c->res.completed_at = start + total;
+	switch (c->res.resp) {
+	case SMMU_RESP_OK:
+		smmu->stats.txn_ok++;
+		break;
+	case SMMU_RESP_RAZWI:
+		smmu->stats.txn_razwi++;
+		break;
+	default:
+		smmu->stats.txn_abort++;
+		break;
+	}
+	struct translate_state *ts = tstate(smmu);
+	struct inflight *f = calloc(1, sizeof(*f));
+
+	if (!f || !ts) {
+		free(f);
+		return;
+	}
+	f->smmu = smmu;
+	f->txn = *c->txn;
+	f->res = c->res;
+	f->done = done;
+	f->ctx = dctx;
+	f->next = ts->inflight;
+	if (f->next)
+		f->next->prev = f;
+	ts->inflight = f;
+	f->ev = sim_schedule_at(smmu->sim, c->res.completed_at, deliver, f);
+}
+
+/*
+ * F_UUT reasons (IMPLEMENTATION DEFINED, §7.3.2; docs/events.md):
+ *   1  zero-length access, or one that crosses a 4 KiB boundary (no PCIe
+ *      or AXI master may issue it)
+ *   2  an ATS Translation Request or Translated transaction on an SMMU
+ *      without ATS (IDR0.ATS = 0)
+ *   3  an instruction fetch that writes
+ */
+enum {
+	UUT_BAD_SIZE = 1,
+	UUT_NO_ATS = 2,
+	UUT_INSTR_WRITE = 3,
+};
+
+static uint8_t uut_reason(const struct smmu *smmu, const struct smmu_txn *t)
+{
+	if (t->len == 0 || ((t->addr & 0xFFF) + t->len) > 0x1000)
+		return UUT_BAD_SIZE;
+	if (t->kind != SMMU_TXN_UNTRANSLATED && !smmu->impl.ats)
+		return UUT_NO_ATS;
+	if (t->instr && t->write)
+		return UUT_INSTR_WRITE;
+	return 0;
+}
+
+static void run(struct smmu *smmu, const struct smmu_txn *txn,
+		smmu_txn_done_fn done, void *dctx, uint64_t submitted_at,
+		bool was_stalled)
+{
+	struct ctx c;
+
+	memset(&c, 0, sizeof(c));
+	c.smmu = smmu;
+	c.txn = txn;
+	c.res.submitted_at = submitted_at;
+	c.res.stalled = was_stalled;
+	c.acc.write = txn->write;
+	c.acc.instr = txn->instr && !txn->write;
+	c.acc.priv = txn->priv;
+	smmu->stats.txns++;
+
+	c.ev.reason = uut_reason(smmu, txn);
+	if (c.ev.reason) {
+		/* F_UUT is recorded whatever SMMUEN says (§7.3.2). */
+		c.ev.id = EVT_F_UUT;
+		finish_fault(&c);
+	} else if (!smmu_enabled(smmu)) {
+		translate_disabled(&c);
+	} else {
+		translate_enabled(&c);
+	}
+
+	if (c.ev.want_stall && c.res.resp != SMMU_RESP_OK &&
+	    stall_queue(&c, done, dctx))
+		return;
+	schedule_delivery(&c, done, dctx);
+}
+
+bool smmu_submit(struct smmu *smmu, const struct smmu_txn *txn,
+		 smmu_txn_done_fn done, void *ctx)
+{
+	if (!smmu || !txn || !done)
+		return false;
+	run(smmu, txn, done, ctx, sim_now(smmu->sim), false);
+	return true;
+}
+
+/* --- stalls (§3.12.2) ---------------------------------------------- */
+
+static bool stall_queue(struct ctx *c, smmu_txn_done_fn done, void *dctx)
+{
+	struct smmu *smmu = c->smmu;
+	struct translate_state *ts = tstate(smmu);
+	uint64_t t = 0;
+
+	if (!ts || ts->nstalled >= (smmu->impl.stall_max ? smmu->impl.stall_max
+							  : 1))
+		return false; /* no STAG free: terminate as S=0 would */
+	struct stalled_txn *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return false;
+	s->txn = *c->txn;
+	s->done = done;
+	s->ctx = dctx;
+	s->submitted_at = c->res.submitted_at;
+	s->stag = ts->next_stag++;
+	s->next = ts->stalled;
+	ts->stalled = s;
+	ts->nstalled++;
+	smmu->stats.stalls++;
+	c->ev.stall = true;
+	c->ev.stag = s->stag;
+	evtq_record(smmu, &c->ev, &t);
+	return true;
+}
+
+static struct stalled_txn *stall_unlink(struct translate_state *ts,
+					uint32_t sid, uint16_t stag)
+{
+	for (struct stalled_txn **pp = &ts->stalled; *pp; pp = &(*pp)->next) {
+		if ((*pp)->txn.sid == sid && (*pp)->stag == stag) {
+			struct stalled_txn *s = *pp;
+
+			*pp = s->next;
+			ts->nstalled--;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void stall_respond(struct smmu *smmu, struct stalled_txn *s,
+			  enum smmu_resp resp)
+{
+	struct ctx c;
+
+	memset(&c, 0, sizeof(c));
+	c.smmu = smmu;
+	c.txn = &s->txn;
+	c.res.resp = resp;
+	c.res.submitted_at = s->submitted_at;
+	c.res.stalled = true;
+	schedule_delivery(&c, s->done, s->ctx);
+}
+
+bool smmu_resume(struct smmu *smmu, uint32_t sid, uint16_t stag, bool retry,
+		 bool abort)
+{
+	struct translate_state *ts = tstate(smmu);
+	struct stalled_txn *s = ts ? stall_unlink(ts, sid, stag) : NULL;
+
+	if (!s)
+		return false;
+	if (retry && !s->term_marked)
+		run(smmu, &s->txn, s->done, s->ctx, s->submitted_at, true);
+	else
+		stall_respond(smmu, s,
+			      abort || s->term_marked ||
+					      smmu->impl.term_model
+				      ? SMMU_RESP_ABORT
+				      : SMMU_RESP_RAZWI);
+	free(s);
+	return true;
+}
+
+void smmu_stall_term(struct smmu *smmu, uint32_t sid)
+{
+	struct translate_state *ts = tstate(smmu);
+
+	for (struct stalled_txn *s = ts ? ts->stalled : NULL; s; s = s->next)
+		if (s->txn.sid == sid)
+			s->term_marked = true;
+}
+
+void smmu_stall_abort_all(struct smmu *smmu)
+{
+	struct translate_state *ts = tstate(smmu);
+
+	while (ts && ts->stalled) {
+		struct stalled_txn *s = ts->stalled;
+
+		ts->stalled = s->next;
+		ts->nstalled--;
+		stall_respond(smmu, s, SMMU_RESP_ABORT);
+		free(s);
+	}
+}
+
+void translate_destroy_pending(struct smmu *smmu)
+{
+	struct translate_state *ts = smmu->translate;
+
+	if (!ts)
+		return;
+	while (ts->stalled) {
+		struct stalled_txn *s = ts->stalled;
+
+		ts->stalled = s->next;
+		free(s);
+	}
+	while (ts->inflight) {
+		struct inflight *f = ts->inflight;
+
+		ts->inflight = f->next;
+		sim_cancel(smmu->sim, f->ev);
+		free(f);
+	}
+	free(ts);
+	smmu->translate = NULL;
+}
