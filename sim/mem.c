@@ -460,11 +460,45 @@ enum mem_result pmem_write(struct pmem *m, uint64_t addr, const void *buf,
 	return MEM_OK;
 }
 
+/*
+ * Scalar accessors. The common case — an aligned access to RAM in the
+ * region used last — is served directly from the page cache; everything
+ * else (MMIO, holes, region changes, page-crossing) takes the general
+ * path. Both charge and count identically.
+ */
+static struct region *fast_ram(struct pmem *m, uint64_t addr, unsigned len)
+{
+	struct region *r;
+
+	if (m->last_region >= m->nregions || (addr & (len - 1)))
+		return NULL;
+	r = &m->regions[m->last_region];
+	if (r->kind != PMEM_RAM || addr < r->base ||
+	    addr - r->base > r->size - len)
+		return NULL;
+	return r;
+}
+
 #define DEFINE_SCALAR(bits)                                                   \
 	enum mem_result pmem_read##bits(struct pmem *m, uint64_t addr,       \
 					uint##bits##_t *v, uint64_t *cycles) \
 	{                                                                     \
 		uint8_t b[bits / 8];                                          \
+		struct region *r = fast_ram(m, addr, bits / 8);               \
+		if (r) {                                                      \
+			uint8_t *page = page_lookup(m, addr >> PMEM_PAGE_SHIFT, \
+						    false);                   \
+			if (page)                                             \
+				memcpy(b, page + (addr & (PMEM_PAGE_SIZE - 1)), \
+				       sizeof(b));                            \
+			else                                                  \
+				memset(b, 0, sizeof(b));                      \
+			charge(m, r, addr, sizeof(b), cycles);                \
+			m->stats.reads++;                                     \
+			m->stats.bytes_read += sizeof(b);                     \
+			*v = (uint##bits##_t)le_load(b, sizeof(b));           \
+			return MEM_OK;                                        \
+		}                                                             \
 		enum mem_result res = pmem_read(m, addr, b, sizeof(b), cycles); \
 		*v = res == MEM_OK ? (uint##bits##_t)le_load(b, sizeof(b)) : 0; \
 		return res;                                                   \

@@ -306,9 +306,10 @@ static bool cd_locate(struct smmu *smmu, const struct ste_cfg *ste,
 	return true;
 }
 
-int cd_lookup(struct smmu *smmu, uint32_t sid, const struct ste_cfg *ste,
-	      bool ssv, uint32_t ssid, struct cd_cfg *out,
-	      struct smmu_event *ev, uint64_t *cycles)
+int cd_lookup_ref(struct smmu *smmu, uint32_t sid, const struct ste_cfg *ste,
+		  bool ssv, uint32_t ssid, struct cd_cfg *out,
+		  const struct cd_cfg **ref, struct smmu_event *ev,
+		  uint64_t *cycles)
 {
 	const struct smmu_cache_geom *g = &smmu->impl.cfgcache;
 	bool substreams = ste->s1cdmax != 0 && smmu->impl.ssidsize != 0;
@@ -346,7 +347,8 @@ int cd_lookup(struct smmu *smmu, uint32_t sid, const struct ste_cfg *ste,
 
 	if (g->sets * g->ways != 0) {
 		*cycles += smmu->impl.lat.cfg_lookup;
-		if (cfgcache_get_cd(smmu, sid, ssid, out)) {
+		*ref = cfgcache_ref_cd(smmu, sid, ssid);
+		if (*ref) {
 			smmu->stats.cfg_hits++;
 			return 1;
 		}
@@ -362,5 +364,19 @@ int cd_lookup(struct smmu *smmu, uint32_t sid, const struct ste_cfg *ste,
 		return -1;
 	}
 	cfgcache_put_cd(smmu, sid, ssid, out);
+	*ref = out;
 	return 1;
+}
+
+int cd_lookup(struct smmu *smmu, uint32_t sid, const struct ste_cfg *ste,
+	      bool ssv, uint32_t ssid, struct cd_cfg *out,
+	      struct smmu_event *ev, uint64_t *cycles)
+{
+	const struct cd_cfg *ref = NULL;
+	int r = cd_lookup_ref(smmu, sid, ste, ssv, ssid, out, &ref, ev,
+			      cycles);
+
+	if (r > 0 && ref != out)
+		*out = *ref;
+	return r;
 }

@@ -35,6 +35,12 @@ struct smmu_cfgcache {
 	enum smmu_repl_policy policy;
 	uint64_t clock;
 	struct cfg_entry *e; /* sets * ways, set-major */
+	/*
+	 * The STE of the translation in progress (cfgcache_ref_ste): it is
+	 * never chosen as a victim, so the CD fill of the same translation
+	 * cannot evict the STE it is being read through.
+	 */
+	const struct cfg_entry *pinned;
 };
 
 struct smmu_cfgcache *cfgcache_create(struct smmu *smmu)
@@ -75,7 +81,7 @@ static uint32_t set_of(const struct smmu_cfgcache *c, uint8_t kind,
 	h ^= h >> 31;
 	h *= UINT64_C(0x9E3779B97F4A7C15);
 	h ^= h >> 29;
-	return (uint32_t)(h % c->sets);
+	return (uint32_t)h & (c->sets - 1); /* sets is a power of two */
 }
 
 static struct cfg_entry *find(struct smmu_cfgcache *c, uint8_t kind,
@@ -110,13 +116,21 @@ static struct cfg_entry *victim(struct smmu *smmu, uint8_t kind,
 	for (uint32_t w = 0; w < c->ways; w++)
 		if (!set[w].valid)
 			return &set[w];
-	if (c->policy == SMMU_REPL_RANDOM)
-		return &set[sim_rand_below(smmu->sim, c->ways)];
-	v = &set[0];
-	for (uint32_t w = 1; w < c->ways; w++)
-		if (set[w].stamp < v->stamp)
+	/* Only a CD fill must spare the pinned STE (its own translation's). */
+	const struct cfg_entry *pin = kind == CFG_CD ? c->pinned : NULL;
+
+	if (c->policy == SMMU_REPL_RANDOM) {
+		v = &set[sim_rand_below(smmu->sim, c->ways)];
+		if (v != pin)
+			return v;
+		/* the pinned way was drawn: take the next one */
+		return c->ways > 1 ? &set[(v - set + 1) % c->ways] : NULL;
+	}
+	v = NULL;
+	for (uint32_t w = 0; w < c->ways; w++)
+		if (&set[w] != pin && (!v || set[w].stamp < v->stamp))
 			v = &set[w];
-	return v;
+	return v; /* NULL only for a 1-way set holding the pinned STE */
 }
 
 static void touch(struct smmu_cfgcache *c, struct cfg_entry *e)
@@ -144,15 +158,25 @@ static struct cfg_entry *fill(struct smmu *smmu, uint8_t kind, uint32_t sid,
 	return e;
 }
 
-bool cfgcache_get_ste(struct smmu *smmu, uint32_t sid, struct ste_cfg *out)
+const struct ste_cfg *cfgcache_ref_ste(struct smmu *smmu, uint32_t sid)
 {
 	struct cfg_entry *e = find(smmu->cfgcache, CFG_STE, sid, 0);
 
+	if (smmu->cfgcache)
+		smmu->cfgcache->pinned = e;
 	if (!e)
-		return false;
+		return NULL;
 	touch(smmu->cfgcache, e);
-	*out = e->u.ste;
-	return true;
+	return &e->u.ste;
+}
+
+bool cfgcache_get_ste(struct smmu *smmu, uint32_t sid, struct ste_cfg *out)
+{
+	const struct ste_cfg *ste = cfgcache_ref_ste(smmu, sid);
+
+	if (ste)
+		*out = *ste;
+	return ste != NULL;
 }
 
 void cfgcache_put_ste(struct smmu *smmu, uint32_t sid,
@@ -164,16 +188,25 @@ void cfgcache_put_ste(struct smmu *smmu, uint32_t sid,
 		e->u.ste = *ste;
 }
 
-bool cfgcache_get_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid,
-		     struct cd_cfg *out)
+const struct cd_cfg *cfgcache_ref_cd(struct smmu *smmu, uint32_t sid,
+				     uint32_t ssid)
 {
 	struct cfg_entry *e = find(smmu->cfgcache, CFG_CD, sid, ssid);
 
 	if (!e)
-		return false;
+		return NULL;
 	touch(smmu->cfgcache, e);
-	*out = e->u.cd;
-	return true;
+	return &e->u.cd;
+}
+
+bool cfgcache_get_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid,
+		     struct cd_cfg *out)
+{
+	const struct cd_cfg *cd = cfgcache_ref_cd(smmu, sid, ssid);
+
+	if (cd)
+		*out = *cd;
+	return cd != NULL;
 }
 
 void cfgcache_put_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid,

@@ -331,6 +331,14 @@ void evtq_kick(struct smmu *smmu);
  */
 bool ste_lookup(struct smmu *smmu, uint32_t sid, struct ste_cfg *out,
 		struct smmu_event *ev, uint64_t *cycles);
+/*
+ * As ste_lookup(), but returns the cached STE in place (pinned until the
+ * next lookup, see cfgcache_ref_ste) or `scratch` after a fetch; NULL
+ * with ev->id set on a fault.
+ */
+const struct ste_cfg *ste_lookup_ref(struct smmu *smmu, uint32_t sid,
+				     struct ste_cfg *scratch,
+				     struct smmu_event *ev, uint64_t *cycles);
 /* Decode 64 bytes of STE; false (C_BAD_STE) if V=0 or ILLEGAL. */
 bool ste_decode(const struct smmu *smmu, const uint64_t raw[8],
 		struct ste_cfg *out);
@@ -360,6 +368,14 @@ bool strtab_lookup_at(struct smmu *smmu, uint64_t base_reg,
 int cd_lookup(struct smmu *smmu, uint32_t sid, const struct ste_cfg *ste,
 	      bool ssv, uint32_t ssid, struct cd_cfg *out,
 	      struct smmu_event *ev, uint64_t *cycles);
+/*
+ * As cd_lookup(), but *out points at the cached CD on a hit (valid until
+ * the next cfgcache change) or at `scratch` after a fetch.
+ */
+int cd_lookup_ref(struct smmu *smmu, uint32_t sid, const struct ste_cfg *ste,
+		  bool ssv, uint32_t ssid, struct cd_cfg *scratch,
+		  const struct cd_cfg **out, struct smmu_event *ev,
+		  uint64_t *cycles);
 bool cd_decode(const struct smmu *smmu, const struct ste_cfg *ste,
 	       const uint64_t raw[8], struct cd_cfg *out);
 
@@ -367,10 +383,17 @@ bool cd_decode(const struct smmu *smmu, const struct ste_cfg *ste,
 struct smmu_cfgcache *cfgcache_create(struct smmu *smmu);
 void cfgcache_destroy(struct smmu_cfgcache *c);
 bool cfgcache_get_ste(struct smmu *smmu, uint32_t sid, struct ste_cfg *out);
+/* The cached STE itself, pinned against eviction by fills until the next
+ * cfgcache_ref_ste(); valid until an invalidation. */
+const struct ste_cfg *cfgcache_ref_ste(struct smmu *smmu, uint32_t sid);
 void cfgcache_put_ste(struct smmu *smmu, uint32_t sid,
 		      const struct ste_cfg *ste);
 bool cfgcache_get_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid,
 		     struct cd_cfg *out);
+/* The cached CD itself: valid until the next cfgcache insert or
+ * invalidation (the hot path reads it in place instead of copying). */
+const struct cd_cfg *cfgcache_ref_cd(struct smmu *smmu, uint32_t sid,
+				     uint32_t ssid);
 void cfgcache_put_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid,
 		     const struct cd_cfg *cd);
 /* CFGI_STE (with its CDs), CFGI_STE_RANGE, CFGI_CD, CFGI_CD_ALL, CFGI_ALL.
@@ -430,6 +453,10 @@ void tlb_destroy(struct smmu_tlb *t);
 bool tlb_lookup(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
 		struct tlb_entry *out);
 void tlb_insert(struct smmu *smmu, const struct tlb_entry *e);
+/* The cached entry itself, valid until the next TLB insert or
+ * invalidation; NULL on a miss. */
+const struct tlb_entry *tlb_lookup_ref(struct smmu *smmu,
+				       const struct tlb_tag *tag, uint64_t ia);
 
 struct smmu_walkcache *walkcache_create(struct smmu *smmu);
 void walkcache_destroy(struct smmu_walkcache *w);

@@ -134,23 +134,37 @@ bool strtab_lookup_at(struct smmu *smmu, uint64_t base_reg,
 	return true;
 }
 
-bool ste_lookup(struct smmu *smmu, uint32_t sid, struct ste_cfg *out,
-		struct smmu_event *ev, uint64_t *cycles)
+const struct ste_cfg *ste_lookup_ref(struct smmu *smmu, uint32_t sid,
+				     struct ste_cfg *scratch,
+				     struct smmu_event *ev, uint64_t *cycles)
 {
 	const struct smmu_cache_geom *g = &smmu->impl.cfgcache;
 
 	if (g->sets * g->ways != 0) {
+		const struct ste_cfg *hit;
+
 		*cycles += smmu->impl.lat.cfg_lookup;
-		if (cfgcache_get_ste(smmu, sid, out)) {
+		hit = cfgcache_ref_ste(smmu, sid);
+		if (hit) {
 			smmu->stats.cfg_hits++;
-			return true;
+			return hit;
 		}
 		smmu->stats.cfg_misses++;
 	}
 	if (!strtab_lookup_at(smmu, smmu_strtab_base(smmu),
-			      smmu_strtab_base_cfg(smmu), sid, out, ev,
+			      smmu_strtab_base_cfg(smmu), sid, scratch, ev,
 			      cycles))
-		return false; /* failed fetches and bad STEs are not cached */
-	cfgcache_put_ste(smmu, sid, out);
-	return true;
+		return NULL; /* failed fetches and bad STEs are not cached */
+	cfgcache_put_ste(smmu, sid, scratch);
+	return scratch;
+}
+
+bool ste_lookup(struct smmu *smmu, uint32_t sid, struct ste_cfg *out,
+		struct smmu_event *ev, uint64_t *cycles)
+{
+	const struct ste_cfg *ste = ste_lookup_ref(smmu, sid, out, ev, cycles);
+
+	if (ste && ste != out)
+		*out = *ste;
+	return ste != NULL;
 }

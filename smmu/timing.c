@@ -4,6 +4,8 @@
  * slots, walk slots) is a counting semaphore whose slots remember the cycle
  * at which they become free. A transaction acquires a slot, waits for it,
  * pays its latency and releases it at completion. docs/timing.md.
+ * Which slot a transaction takes never matters, only when the earliest
+ * one frees, so the slots are a min-heap of free times.
  */
 #include "smmu/smmu_internal.h"
 
@@ -46,18 +48,32 @@ void timing_destroy(struct smmu_timing *t)
 	free(t);
 }
 
+/*
+ * The slots are kept as a binary min-heap of free times, so the slot that
+ * frees first is the root: acquiring is a root update and one sift-down.
+ */
 uint64_t timing_acquire(struct smmu *smmu, enum smmu_resource r,
 			uint64_t ready, uint64_t hold)
 {
 	struct sem *s = &smmu->timing->res[r];
-	uint32_t best = 0;
+	uint64_t *h = s->free_at;
+	uint64_t start = ready > h[0] ? ready : h[0];
+	uint64_t v = start + hold;
+	uint32_t i = 0;
 
-	for (uint32_t i = 1; i < s->n; i++)
-		if (s->free_at[i] < s->free_at[best])
-			best = i;
-	uint64_t start = ready > s->free_at[best] ? ready : s->free_at[best];
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
 
-	s->free_at[best] = start + hold;
+		if (l < s->n && h[l] < v)
+			m = l;
+		if (l + 1 < s->n && h[l + 1] < (m == i ? v : h[m]))
+			m = l + 1;
+		if (m == i)
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	h[i] = v;
 	return start;
 }
 

@@ -226,15 +226,15 @@ static void way_kill(struct smmu_tlb *t, size_t i)
 
 /* --- lookup and insert ---------------------------------------------- */
 
-bool tlb_lookup(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
-		struct tlb_entry *out)
+const struct tlb_entry *tlb_lookup_ref(struct smmu *smmu,
+				       const struct tlb_tag *tag, uint64_t ia)
 {
 	struct smmu_tlb *t = smmu->tlb;
 	struct tlb_tag ct;
 	uint64_t base, sizes;
 
 	if (!t || !t->sets)
-		return false;
+		return NULL;
 	ct = tag_canon(smmu, tag);
 	base = tag_key(&ct, 0);
 	sizes = t->sizes;
@@ -253,11 +253,20 @@ bool tlb_lookup(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
 				continue;
 			if (t->policy == SMMU_REPL_LRU)
 				w->stamp = ++t->clock;
-			*out = t->ent[i];
-			return true;
+			return &t->ent[i];
 		}
 	}
-	return false;
+	return NULL;
+}
+
+bool tlb_lookup(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
+		struct tlb_entry *out)
+{
+	const struct tlb_entry *e = tlb_lookup_ref(smmu, tag, ia);
+
+	if (e)
+		*out = *e;
+	return e != NULL;
 }
 
 static size_t victim(struct smmu *smmu, struct smmu_tlb *t, size_t first)

@@ -48,6 +48,7 @@ struct translate_state {
 	uint32_t nstalled;
 	uint16_t next_stag;
 	struct inflight *inflight;
+	struct inflight *free_inflight; /* recycled delivery records */
 };
 
 static struct translate_state *tstate(struct smmu *smmu)
@@ -70,7 +71,7 @@ struct ctx {
 	const struct smmu_txn *txn;
 	struct access acc;
 	struct smmu_event ev;
-	struct smmu_txn_result res;
+	struct smmu_txn_result *res; /* the caller's, filled in place */
 	struct cost cost;
 };
 
@@ -112,7 +113,7 @@ static void finish_fault(struct ctx *c)
 	uint64_t t = 0;
 
 	fill_event_common(c);
-	c->res.event_id = c->ev.id;
+	c->res->event_id = c->ev.id;
 	if (!is_translation_fault(c->ev.id)) {
 		c->ev.record = true;
 		c->ev.terminate_razwi = false;
@@ -121,10 +122,10 @@ static void finish_fault(struct ctx *c)
 		    !rget(smmu_cr2(smmu), CR2_RECINVSID))
 			c->ev.record = false;
 	}
-	c->res.resp = c->ev.terminate_razwi ? SMMU_RESP_RAZWI : SMMU_RESP_ABORT;
+	c->res->resp = c->ev.terminate_razwi ? SMMU_RESP_RAZWI : SMMU_RESP_ABORT;
 	if (c->ev.record && !c->ev.want_stall) {
-		c->res.event_recorded = evtq_record(smmu, &c->ev, &t);
-		if (!c->res.event_recorded)
+		c->res->event_recorded = evtq_record(smmu, &c->ev, &t);
+		if (!c->res->event_recorded)
 			smmu->stats.events_dropped++;
 		c->cost.post += t;
 	}
@@ -139,11 +140,11 @@ static void translate_disabled(struct ctx *c)
 	unsigned oas = smmu_oas_bits(c->smmu->impl.oas);
 
 	if (rget(gbpa, GBPA_ABORT) || (c->txn->addr >> oas) != 0) {
-		c->res.resp = SMMU_RESP_ABORT;
+		c->res->resp = SMMU_RESP_ABORT;
 		return;
 	}
-	c->res.resp = SMMU_RESP_OK;
-	c->res.oa = c->txn->addr;
+	c->res->resp = SMMU_RESP_OK;
+	c->res->oa = c->txn->addr;
 }
 
 /* STE INSTCFG / PRIVCFG overrides of the incoming attributes (§13.x). */
@@ -198,43 +199,50 @@ static void translate_enabled(struct ctx *c)
 {
 	struct smmu *smmu = c->smmu;
 	const struct smmu_txn *txn = c->txn;
-	struct ste_cfg ste;
-	struct cd_cfg cd;
+	struct ste_cfg ste_scratch;
+	const struct ste_cfg *ste;
+	struct cd_cfg cd_scratch;
+	const struct cd_cfg *cd = NULL;
 	const struct walk_regime *s1 = NULL, *s2 = NULL;
 	uint64_t t = 0;
 
-	if (!ste_lookup(smmu, txn->sid, &ste, &c->ev, &t)) {
+	/* ste points into the configuration cache, pinned there for this
+	 * translation, or at ste_scratch. */
+	ste = ste_lookup_ref(smmu, txn->sid, &ste_scratch, &c->ev, &t);
+	if (!ste) {
 		c->cost.pre += t;
 		finish_fault(c);
 		return;
 	}
 	c->cost.pre += t;
-	apply_overrides(c, &ste);
-	if (ste.abort) { /* Config 0b0xx: silent abort (§5.2 Config) */
-		c->res.resp = SMMU_RESP_ABORT;
+	apply_overrides(c, ste);
+	if (ste->abort) { /* Config 0b0xx: silent abort (§5.2 Config) */
+		c->res->resp = SMMU_RESP_ABORT;
 		return;
 	}
-	if (txn->ssv && !ste.s1_en) { /* facts §3.3 */
+	if (txn->ssv && !ste->s1_en) { /* facts §3.3 */
 		c->ev.id = EVT_C_BAD_SUBSTREAMID;
 		finish_fault(c);
 		return;
 	}
-	if (ste.s1_en) {
+	if (ste->s1_en) {
 		t = 0;
-		int r = cd_lookup(smmu, txn->sid, &ste, txn->ssv, txn->ssid,
-				  &cd, &c->ev, &t);
+		/* cd points into the configuration cache (or at cd_scratch):
+		 * nothing below changes that cache. */
+		int r = cd_lookup_ref(smmu, txn->sid, ste, txn->ssv,
+				      txn->ssid, &cd_scratch, &cd, &c->ev, &t);
 
 		c->cost.pre += t;
 		if (r < 0) {
-			apply_fault_config(c, &ste, NULL);
+			apply_fault_config(c, ste, NULL);
 			finish_fault(c);
 			return;
 		}
 		if (r > 0)
-			s1 = pick_ttb(&cd, txn->addr);
+			s1 = pick_ttb(cd, txn->addr);
 	}
-	if (ste.s2_en)
-		s2 = &ste.s2;
+	if (ste->s2_en)
+		s2 = &ste->s2;
 
 	/* Stage 1 bypassed (Config=1x0, or S1DSS=01): an input address
 	 * beyond the IAS is a stage-1 address size fault (§3.4.2; with
@@ -249,29 +257,33 @@ static void translate_enabled(struct ctx *c)
 		return;
 	}
 	if (!s1 && !s2) {
-		c->res.resp = SMMU_RESP_OK;
-		c->res.oa = txn->addr;
+		c->res->resp = SMMU_RESP_OK;
+		c->res->oa = txn->addr;
 		return;
 	}
 
 	struct tlb_tag tag = {
-		.world = (uint8_t)ste.world,
+		.world = (uint8_t)ste->world,
 		.s1 = s1 != NULL,
 		.s2 = s2 != NULL,
-		.vmid = smmu->impl.s2p ? ste.s2.vmid : 0,
-		.asid = s1 ? cd.asid : 0,
+		.vmid = smmu->impl.s2p ? ste->s2.vmid : 0,
+		.asid = s1 ? cd->asid : 0,
 	};
 	struct tlb_entry te;
 	struct walk_result wr;
+	const struct tlb_entry *hit;
 
 	c->cost.pre += smmu->impl.lat.tlb_lookup;
-	if (tlb_lookup(smmu, &tag, txn->addr, &te) &&
-	    !(c->acc.write && te.res.write_needs_walk)) {
+	hit = tlb_lookup_ref(smmu, &tag, txn->addr);
+	if (hit && !(c->acc.write && hit->res.write_needs_walk)) {
 		smmu->stats.tlb_hits++;
-		wr = te.res;
-		wr.oa = te.res.oa + (txn->addr - te.ia);
 		c->cost.post += smmu->impl.lat.perm_check;
-		if (!walk_permits(&wr, &c->acc)) {
+		if (walk_permits(&hit->res, &c->acc)) {
+			c->res->resp = SMMU_RESP_OK;
+			c->res->oa = hit->res.oa + (txn->addr - hit->ia);
+			return;
+		}
+		{
 			/* A cached permission-faulting entry (§3.6): report it
 			 * as the walk would have. */
 			t = 0;
@@ -304,12 +316,12 @@ static void translate_enabled(struct ctx *c)
 		te.res.oa = wr.oa & ~bits_mask(wr.size_shift);
 		tlb_insert(smmu, &te);
 	}
-	c->res.resp = SMMU_RESP_OK;
-	c->res.oa = wr.oa;
+	c->res->resp = SMMU_RESP_OK;
+	c->res->oa = wr.oa;
 	return;
 
 fault:
-	apply_fault_config(c, &ste, s1 ? &cd : NULL);
+	apply_fault_config(c, ste, s1 ? cd : NULL);
 	finish_fault(c);
 }
 
@@ -330,13 +342,16 @@ static void deliver(struct sim *sim, void *arg)
 	struct inflight *f = arg;
 
 	(void)sim;
-	inflight_unlink(f->smmu->translate, f);
+	struct translate_state *ts = f->smmu->translate;
+
+	inflight_unlink(ts, f);
 	f->done(f->ctx, &f->txn, &f->res);
-	free(f);
+	f->next = ts->free_inflight;
+	ts->free_inflight = f;
 }
 
-static void schedule_delivery(struct ctx *c, smmu_txn_done_fn done,
-			      void *dctx)
+/* Charge the transaction's time against the resources and count it. */
+static void complete_timing(struct ctx *c)
 {
 	struct smmu *smmu = c->smmu;
 	uint64_t now = sim_now(smmu->sim);
@@ -350,8 +365,8 @@ static void schedule_delivery(struct ctx *c, smmu_txn_done_fn done,
 			 c->cost.walk + c->cost.post;
 	uint64_t start = timing_acquire(smmu, RES_TRANSLATION, now, total);
 
-	c->res.completed_at = start + total;
-	switch (c->res.resp) {
+	c->res->completed_at = start + total;
+	switch (c->res->resp) {
 	case SMMU_RESP_OK:
 		smmu->stats.txn_ok++;
 		break;
@@ -362,23 +377,36 @@ static void schedule_delivery(struct ctx *c, smmu_txn_done_fn done,
 		smmu->stats.txn_abort++;
 		break;
 	}
-	struct translate_state *ts = tstate(smmu);
-	struct inflight *f = calloc(1, sizeof(*f));
+}
 
-	if (!f || !ts) {
-		free(f);
+/* Deliver a computed response through `done` at its completion time. */
+static void schedule_delivery(struct smmu *smmu, const struct smmu_txn *txn,
+			      const struct smmu_txn_result *res,
+			      smmu_txn_done_fn done, void *dctx)
+{
+	struct translate_state *ts = tstate(smmu);
+	struct inflight *f;
+
+	if (!ts)
 		return;
-	}
+	f = ts->free_inflight;
+	if (f)
+		ts->free_inflight = f->next;
+	else
+		f = malloc(sizeof(*f));
+	if (!f)
+		return;
 	f->smmu = smmu;
-	f->txn = *c->txn;
-	f->res = c->res;
+	f->txn = *txn;
+	f->res = *res;
 	f->done = done;
 	f->ctx = dctx;
+	f->prev = NULL;
 	f->next = ts->inflight;
 	if (f->next)
 		f->next->prev = f;
 	ts->inflight = f;
-	f->ev = sim_schedule_at(smmu->sim, c->res.completed_at, deliver, f);
+	f->ev = sim_schedule_at(smmu->sim, res->completed_at, deliver, f);
 }
 
 /*
@@ -406,17 +434,26 @@ static uint8_t uut_reason(const struct smmu *smmu, const struct smmu_txn *t)
 	return 0;
 }
 
-static void run(struct smmu *smmu, const struct smmu_txn *txn,
+/*
+ * Translate `txn` now. Returns true with *res filled (its completed_at
+ * says when the response leaves the SMMU), or false if the transaction
+ * stalled: its response is then delivered through done() once software
+ * resumes or terminates it.
+ */
+static bool run(struct smmu *smmu, const struct smmu_txn *txn,
 		smmu_txn_done_fn done, void *dctx, uint64_t submitted_at,
-		bool was_stalled)
+		bool was_stalled, struct smmu_txn_result *res)
 {
 	struct ctx c;
 
-	memset(&c, 0, sizeof(c));
 	c.smmu = smmu;
 	c.txn = txn;
-	c.res.submitted_at = submitted_at;
-	c.res.stalled = was_stalled;
+	memset(&c.ev, 0, sizeof(c.ev));
+	memset(res, 0, sizeof(*res));
+	memset(&c.cost, 0, sizeof(c.cost));
+	c.res = res;
+	c.res->submitted_at = submitted_at;
+	c.res->stalled = was_stalled;
 	c.acc.write = txn->write;
 	c.acc.instr = txn->instr && !txn->write;
 	c.acc.priv = txn->priv;
@@ -433,18 +470,31 @@ static void run(struct smmu *smmu, const struct smmu_txn *txn,
 		translate_enabled(&c);
 	}
 
-	if (c.ev.want_stall && c.res.resp != SMMU_RESP_OK &&
+	if (c.ev.want_stall && c.res->resp != SMMU_RESP_OK &&
 	    stall_queue(&c, done, dctx))
-		return;
-	schedule_delivery(&c, done, dctx);
+		return false;
+	complete_timing(&c);
+	return true;
+}
+
+bool smmu_translate(struct smmu *smmu, const struct smmu_txn *txn,
+		    struct smmu_txn_result *res, smmu_txn_done_fn done,
+		    void *ctx)
+{
+	if (!smmu || !txn || !res)
+		return false;
+	return run(smmu, txn, done, ctx, sim_now(smmu->sim), false, res);
 }
 
 bool smmu_submit(struct smmu *smmu, const struct smmu_txn *txn,
 		 smmu_txn_done_fn done, void *ctx)
 {
+	struct smmu_txn_result res;
+
 	if (!smmu || !txn || !done)
 		return false;
-	run(smmu, txn, done, ctx, sim_now(smmu->sim), false);
+	if (run(smmu, txn, done, ctx, sim_now(smmu->sim), false, &res))
+		schedule_delivery(smmu, txn, &res, done, ctx);
 	return true;
 }
 
@@ -466,7 +516,7 @@ static bool stall_queue(struct ctx *c, smmu_txn_done_fn done, void *dctx)
 	s->txn = *c->txn;
 	s->done = done;
 	s->ctx = dctx;
-	s->submitted_at = c->res.submitted_at;
+	s->submitted_at = c->res->submitted_at;
 	s->stag = ts->next_stag++;
 	s->next = ts->stalled;
 	ts->stalled = s;
@@ -497,14 +547,18 @@ static void stall_respond(struct smmu *smmu, struct stalled_txn *s,
 			  enum smmu_resp resp)
 {
 	struct ctx c;
+	struct smmu_txn_result res;
 
 	memset(&c, 0, sizeof(c));
+	memset(&res, 0, sizeof(res));
 	c.smmu = smmu;
 	c.txn = &s->txn;
-	c.res.resp = resp;
-	c.res.submitted_at = s->submitted_at;
-	c.res.stalled = true;
-	schedule_delivery(&c, s->done, s->ctx);
+	c.res = &res;
+	res.resp = resp;
+	res.submitted_at = s->submitted_at;
+	res.stalled = true;
+	complete_timing(&c);
+	schedule_delivery(smmu, &s->txn, &res, s->done, s->ctx);
 }
 
 bool smmu_resume(struct smmu *smmu, uint32_t sid, uint16_t stag, bool retry,
@@ -515,8 +569,14 @@ bool smmu_resume(struct smmu *smmu, uint32_t sid, uint16_t stag, bool retry,
 
 	if (!s)
 		return false;
-	if (retry && !s->term_marked)
-		run(smmu, &s->txn, s->done, s->ctx, s->submitted_at, true);
+	if (retry && !s->term_marked) {
+		struct smmu_txn_result res;
+
+		if (run(smmu, &s->txn, s->done, s->ctx, s->submitted_at, true,
+			&res))
+			schedule_delivery(smmu, &s->txn, &res, s->done,
+					  s->ctx);
+	}
 	else
 		stall_respond(smmu, s,
 			      abort || s->term_marked ||
@@ -567,6 +627,12 @@ void translate_destroy_pending(struct smmu *smmu)
 
 		ts->inflight = f->next;
 		sim_cancel(smmu->sim, f->ev);
+		free(f);
+	}
+	while (ts->free_inflight) {
+		struct inflight *f = ts->free_inflight;
+
+		ts->free_inflight = f->next;
 		free(f);
 	}
 	free(ts);

@@ -124,6 +124,19 @@ typedef void (*smmu_txn_done_fn)(void *ctx, const struct smmu_txn *txn,
 bool smmu_submit(struct smmu *smmu, const struct smmu_txn *txn,
 		 smmu_txn_done_fn done, void *ctx);
 
+/*
+ * Translate a transaction now, without scheduling its delivery: for
+ * callers that run their own event loop. Returns true with *res filled;
+ * res->completed_at is when the response leaves the SMMU, and the caller
+ * acts on it at that time. Returns false if the transaction stalled (or
+ * an argument is NULL): the response then arrives through `done` when
+ * software resumes or terminates it. Model state and simulated cycles are
+ * exactly those of smmu_submit().
+ */
+bool smmu_translate(struct smmu *smmu, const struct smmu_txn *txn,
+		    struct smmu_txn_result *res, smmu_txn_done_fn done,
+		    void *ctx);
+
 /* Counters, for tests, traces and campaigns. */
 struct smmu_stats {
 	uint64_t txns, txn_ok, txn_abort, txn_razwi;

@@ -89,6 +89,35 @@ static void put_cd(struct env *e, uint32_t sid, uint32_t ssid)
 
 /* --- replacement ---------------------------------------------------- */
 
+/* A CD fill never evicts the STE its translation is reading through
+ * (cfgcache_ref_ste pins it); STE fills are not affected. */
+static void test_pinned_ste(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_init(&e, 1, 2, SMMU_REPL_FIFO);
+	put(&e, 1);
+	put_cd(&e, 1, 0);
+	assert_non_null(cfgcache_ref_ste(e.smmu, 1));
+	put_cd(&e, 1, 1);              /* FIFO victim would be STE 1 */
+	assert_true(has_ste(&e, 1));
+	assert_false(has_cd(&e, 1, 0));
+	assert_true(has_cd(&e, 1, 1));
+	put(&e, 2);                    /* an STE fill may take it */
+	assert_false(has_ste(&e, 1));
+	env_fini(&e);
+
+	/* one way: the CD of a pinned STE's set is simply not cached */
+	env_init(&e, 1, 1, SMMU_REPL_LRU);
+	put(&e, 1);
+	assert_non_null(cfgcache_ref_ste(e.smmu, 1));
+	put_cd(&e, 1, 0);
+	assert_true(has_ste(&e, 1));
+	assert_false(has_cd(&e, 1, 0));
+	env_fini(&e);
+}
+
 static void test_replacement(void **state)
 {
 	struct env e;
@@ -288,6 +317,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replacement),
+		cmocka_unit_test(test_pinned_ste),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_invalidation),
 		cmocka_unit_test(test_ste_lookup_cached),
