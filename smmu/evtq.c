@@ -13,8 +13,9 @@
  * no overflow is already pending), and a stall record (Stall=1) is held
  * in a FIFO here until evtq_kick() finds the queue writable again.
  *
- * Merging (STE.MEV, §7.3.1) is not modelled: every record is written on
- * its own, which the architecture always permits.
+ * Merging (§7.3.1): a record identical to the last one written, which
+ * software has not consumed yet, is merged into it when STE.MEV=1 or the
+ * type always allows it (evtq_merge).
  */
 #include "smmu/queue.h"
 #include "smmu/regs.h"
@@ -191,6 +192,11 @@ struct smmu_evtq {
 	/* Stall records waiting for a writable queue, oldest first. */
 	uint64_t (*held)[EVTQ_ENTRY_DWORDS];
 	uint32_t head, n, cap;
+	/* The last record written and the PROD value that follows it, for
+	 * merging (§7.3.1). */
+	uint64_t last[EVTQ_ENTRY_DWORDS];
+	uint32_t last_next_wr;
+	bool have_last;
 };
 
 static unsigned evtq_qs(const struct smmu *smmu)
@@ -260,6 +266,9 @@ static bool evtq_write(struct smmu *smmu, const uint64_t rec[4],
 
 	regs_set(smmu, R_EVENTQ_PROD, rset(prod, Q_WR, q_inc(wr, qs)));
 	smmu->stats.events++;
+	memcpy(smmu->evtq->last, rec, sizeof(smmu->evtq->last));
+	smmu->evtq->last_next_wr = q_inc(wr, qs);
+	smmu->evtq->have_last = true;
 	/* §7.2: interrupt on the empty -> non-empty transition */
 	if (was_empty)
 		smmu_signal_irq(smmu, SMMU_IRQ_EVTQ);
@@ -316,6 +325,32 @@ static void evtq_overflow(struct smmu *smmu)
 		 rset(prod, Q_PROD_OVFLG, !rget(prod, Q_PROD_OVFLG)));
 }
 
+/*
+ * §7.3.1: an event may be merged into an identical earlier record that
+ * software has not consumed yet. Merging is allowed for any type when
+ * STE.MEV=1 and always for F_UUT, C_BAD_STREAMID, F_STE_FETCH and
+ * C_BAD_STE; never for stall records. The model merges into the most
+ * recent record only, while PROD still points just past it and CONS has
+ * not reached it.
+ */
+static bool evtq_merge(struct smmu *smmu, const struct smmu_event *ev,
+		       const uint64_t rec[EVTQ_ENTRY_DWORDS])
+{
+	struct smmu_evtq *q = smmu->evtq;
+	unsigned qs = evtq_qs(smmu);
+	uint32_t wr = (uint32_t)rget(evtq_prod(smmu), Q_WR);
+	uint32_t rd = (uint32_t)rget(evtq_cons(smmu), Q_RD);
+	bool always = ev->id == EVT_F_UUT || ev->id == EVT_C_BAD_STREAMID ||
+		      ev->id == EVT_F_STE_FETCH || ev->id == EVT_C_BAD_STE;
+
+	if (ev->stall || !(ev->mev || always) || !q->have_last ||
+	    wr != q->last_next_wr || q_empty(wr, rd, qs) ||
+	    memcmp(q->last, rec, sizeof(q->last)))
+		return false;
+	smmu->stats.events_merged++;
+	return true;
+}
+
 bool evtq_record(struct smmu *smmu, const struct smmu_event *ev,
 		 uint64_t *cycles)
 {
@@ -324,6 +359,8 @@ bool evtq_record(struct smmu *smmu, const struct smmu_event *ev,
 
 	evtq_encode(ev, rec);
 	evtq_flush(smmu, cycles);
+	if (q->n == 0 && evtq_writable(smmu) && evtq_merge(smmu, ev, rec))
+		return true;
 	if (q->n == 0 && evtq_writable(smmu) && evtq_write(smmu, rec, cycles))
 		return true;
 	if (ev->stall) {

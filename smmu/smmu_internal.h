@@ -99,6 +99,7 @@ struct smmu_event {
 	bool record;         /* write the record (R=1, or always-recorded) */
 	bool terminate_razwi;/* A=0: terminate with RAZ/WI instead of abort */
 	bool want_stall;     /* S=1: stall the transaction */
+	bool mev;            /* STE.MEV: may merge with an identical record */
 };
 
 /* ---------------------------------------------------------------------

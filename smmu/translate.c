@@ -14,13 +14,11 @@
  * is delivered when the engine reaches start + latency, where start waits
  * for a free translation slot and the walk part waits for a walk slot.
  */
+#include "smmu/regs.h"
 #include "smmu/smmu_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define CR2_RECINVSID RFLD(1, 1) /* SMMU_CR2.RECINVSID (§6.3.12) */
-#define GBPA_ABORT RFLD(20, 20)  /* SMMU_GBPA.ABORT (§6.3.14) */
 
 struct stalled_txn {
 	struct smmu_txn txn;
@@ -215,6 +213,7 @@ static void translate_enabled(struct ctx *c)
 		return;
 	}
 	c->cost.pre += t;
+	c->ev.mev = ste->mev; /* §7.3.1: merging allowed for this stream */
 	apply_overrides(c, ste);
 	if (ste->abort) { /* Config 0b0xx: silent abort (§5.2 Config) */
 		c->res->resp = SMMU_RESP_ABORT;

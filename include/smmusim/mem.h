@@ -117,12 +117,18 @@ enum mem_result pmem_write64(struct pmem *m, uint64_t addr, uint64_t v,
 /*
  * Atomic compare-and-swap of a 64-bit RAM word (hardware AF/dirty updates).
  * On MEM_OK, *old holds the value found; the store happened iff it equalled
- * `expect`.
+ * `expect`. Counted as one read, plus one write if the store happened, and
+ * charged once as one 8-byte access.
  */
 enum mem_result pmem_cas64(struct pmem *m, uint64_t addr, uint64_t expect,
 			   uint64_t desired, uint64_t *old, uint64_t *cycles);
 
-/* Fill RAM with a byte value (MEM_ABORT if any part is not RAM). */
+/*
+ * Fill RAM with a byte value (MEM_ABORT if any part is not RAM). Counted
+ * as one write of `len` bytes (its latency counts only in the stats, there
+ * is no cycles argument); filling with zero backs no
+ * new pages (untouched RAM already reads as zero).
+ */
 enum mem_result pmem_fill(struct pmem *m, uint64_t addr, uint8_t byte,
 			  size_t len);
 

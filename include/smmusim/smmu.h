@@ -145,7 +145,7 @@ struct smmu_stats {
 	uint64_t walkcache_hits, walkcache_misses;
 	uint64_t walks, walk_reads;
 	uint64_t cmds, cmd_errors, syncs;
-	uint64_t events, events_dropped;
+	uint64_t events, events_dropped, events_merged;
 	uint64_t stalls;
 };
 void smmu_get_stats(const struct smmu *smmu, struct smmu_stats *out);

@@ -271,6 +271,53 @@ static void test_write_and_overflow(void **state)
 	fix_free(f);
 }
 
+/* §7.3.1 merging: into the last unconsumed identical record only. */
+struct merge_row {
+	const char *name;
+	uint8_t id;
+	bool mev, stall, differ, consumed;
+	bool merged;
+};
+
+static const struct merge_row merge_rows[] = {
+	{ "MEV=1 identical", EVT_F_TRANSLATION, true, false, false, false, true },
+	{ "MEV=0 identical", EVT_F_TRANSLATION, false, false, false, false, false },
+	{ "MEV=1 other address", EVT_F_TRANSLATION, true, false, true, false, false },
+	{ "MEV=1 already consumed", EVT_F_TRANSLATION, true, false, false, true, false },
+	{ "stall records never", EVT_F_TRANSLATION, true, true, false, false, false },
+	{ "C_BAD_STE always", EVT_C_BAD_STE, false, false, false, false, true },
+	{ "F_UUT always", EVT_F_UUT, false, false, false, false, true },
+};
+
+static void test_merge(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(merge_rows) / sizeof(merge_rows[0]); i++) {
+		const struct merge_row *r = &merge_rows[i];
+		struct fix *f = fix_new(3, EVTQ_PA, true);
+		struct smmu_event a = mk(1, r->stall), b;
+		struct smmu_stats st;
+
+		a.id = r->id;
+		a.mev = r->mev;
+		b = a;
+		if (r->differ)
+			b.input_addr += 0x1000;
+		assert_true(evtq_record(f->smmu, &a, NULL));
+		if (r->consumed)
+			wr(f, 0x100AC, 4, 1);
+		bool written = evtq_record(f->smmu, &b, NULL);
+
+		smmu_get_stats(f->smmu, &st);
+		expect_field(i, r->name, "reported", written, true);
+		expect_field(i, r->name, "PROD", rd(f, 0x100A8),
+			     r->merged ? 1 : 2);
+		expect_field(i, r->name, "merged", st.events_merged,
+			     r->merged ? 1 : 0);
+		fix_free(f);
+	}
+}
+
 static void test_stall_held(void **state)
 {
 	struct fix *f = fix_new(1, EVTQ_PA, true);
@@ -345,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_encode_decode),
 		cmocka_unit_test(test_write_and_overflow),
 		cmocka_unit_test(test_stall_held),
+		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_abort),
 	};
