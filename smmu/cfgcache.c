@@ -14,6 +14,7 @@
  */
 #include "smmu/smmu_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,7 @@ static struct cfg_entry *fill(struct smmu *smmu, uint8_t kind, uint32_t sid,
 
 	if (!e)
 		return NULL;
+	smmu->cache_epoch++;
 	if (!(e->valid && e->kind == kind && e->sid == sid &&
 	      e->ssid == ssid))
 		e->stamp = ++smmu->cfgcache->clock; /* new entry */
@@ -168,6 +170,31 @@ const struct ste_cfg *cfgcache_ref_ste(struct smmu *smmu, uint32_t sid)
 		return NULL;
 	touch(smmu->cfgcache, e);
 	return &e->u.ste;
+}
+
+static struct cfg_entry *entry_of_ste(const struct ste_cfg *ste)
+{
+	return (struct cfg_entry *)((const char *)ste -
+				    offsetof(struct cfg_entry, u.ste));
+}
+
+static struct cfg_entry *entry_of_cd(const struct cd_cfg *cd)
+{
+	return (struct cfg_entry *)((const char *)cd -
+				    offsetof(struct cfg_entry, u.cd));
+}
+
+void cfgcache_touch_ste(struct smmu *smmu, const struct ste_cfg *ste)
+{
+	struct cfg_entry *e = entry_of_ste(ste);
+
+	smmu->cfgcache->pinned = e;
+	touch(smmu->cfgcache, e);
+}
+
+void cfgcache_touch_cd(struct smmu *smmu, const struct cd_cfg *cd)
+{
+	touch(smmu->cfgcache, entry_of_cd(cd));
 }
 
 bool cfgcache_get_ste(struct smmu *smmu, uint32_t sid, struct ste_cfg *out)
@@ -268,6 +295,7 @@ static bool match_any(const struct cfg_entry *e, uint32_t a, uint32_t b)
  */
 uint64_t cfgcache_inv_ste(struct smmu *smmu, uint32_t sid, uint32_t range)
 {
+	smmu->cache_epoch++;
 	return scan_all(smmu->cfgcache, match_sid_range, sid, range);
 }
 
@@ -277,6 +305,7 @@ uint64_t cfgcache_inv_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid)
 	struct smmu_cfgcache *c = smmu->cfgcache;
 	struct cfg_entry *e;
 
+	smmu->cache_epoch++;
 	if (!c || !c->e)
 		return 0;
 	e = find(c, CFG_CD, sid, ssid);
@@ -288,11 +317,13 @@ uint64_t cfgcache_inv_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid)
 /* CFGI_CD_ALL: every CD of a StreamID, the STE stays (§4.3.4) */
 uint64_t cfgcache_inv_cd_all(struct smmu *smmu, uint32_t sid)
 {
+	smmu->cache_epoch++;
 	return scan_all(smmu->cfgcache, match_cds_of, sid, 0);
 }
 
 /* CFGI_ALL (§4.3.5) */
 uint64_t cfgcache_inv_all(struct smmu *smmu)
 {
+	smmu->cache_epoch++;
 	return scan_all(smmu->cfgcache, match_any, 0, 0);
 }

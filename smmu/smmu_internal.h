@@ -230,6 +230,15 @@ struct smmu {
 	struct smmu_walkcache *walkcache;
 	struct smmu_timing *timing;
 	struct translate_state *translate;
+	/*
+	 * Bumped whenever the configuration cache or the TLB changes (fill,
+	 * eviction, invalidation). translate.c's per-stream fast path is
+	 * valid only while it is unchanged.
+	 */
+	uint64_t cache_epoch;
+	/* Test knob: translate every transaction through the full pipeline
+	 * (tests/test_fastpath.c checks both give identical results). */
+	bool no_fast_path;
 
 	struct smmu_stats stats;
 };
@@ -387,6 +396,10 @@ bool cfgcache_get_ste(struct smmu *smmu, uint32_t sid, struct ste_cfg *out);
 /* The cached STE itself, pinned against eviction by fills until the next
  * cfgcache_ref_ste(); valid until an invalidation. */
 const struct ste_cfg *cfgcache_ref_ste(struct smmu *smmu, uint32_t sid);
+/* Record a use of a cached STE / CD obtained from cfgcache_ref_* (the
+ * same replacement-state update and pinning a lookup hit makes). */
+void cfgcache_touch_ste(struct smmu *smmu, const struct ste_cfg *ste);
+void cfgcache_touch_cd(struct smmu *smmu, const struct cd_cfg *cd);
 void cfgcache_put_ste(struct smmu *smmu, uint32_t sid,
 		      const struct ste_cfg *ste);
 bool cfgcache_get_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid,
@@ -458,6 +471,8 @@ void tlb_insert(struct smmu *smmu, const struct tlb_entry *e);
  * invalidation; NULL on a miss. */
 const struct tlb_entry *tlb_lookup_ref(struct smmu *smmu,
 				       const struct tlb_tag *tag, uint64_t ia);
+/* Record a use of an entry from tlb_lookup_ref (replacement state). */
+void tlb_touch(struct smmu *smmu, const struct tlb_entry *e);
 
 struct smmu_walkcache *walkcache_create(struct smmu *smmu);
 void walkcache_destroy(struct smmu_walkcache *w);

@@ -259,6 +259,14 @@ const struct tlb_entry *tlb_lookup_ref(struct smmu *smmu,
 	return NULL;
 }
 
+void tlb_touch(struct smmu *smmu, const struct tlb_entry *e)
+{
+	struct smmu_tlb *t = smmu->tlb;
+
+	if (t->policy == SMMU_REPL_LRU)
+		t->tagv[e - t->ent].stamp = ++t->clock;
+}
+
 bool tlb_lookup(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
 		struct tlb_entry *out)
 {
@@ -294,6 +302,7 @@ void tlb_insert(struct smmu *smmu, const struct tlb_entry *e)
 
 	if (!t || !t->sets || !e || e->size_shift >= TLB_SIZE_BITS)
 		return;
+	smmu->cache_epoch++;
 	s = e->size_shift;
 	ct = tag_canon(smmu, &e->tag);
 	key = tag_key(&ct, s);
@@ -499,6 +508,7 @@ uint64_t tlb_invalidate(struct smmu *smmu, const struct inval_req *req)
 
 	if (!t || !t->sets || !req)
 		return 0;
+	smmu->cache_epoch++;
 	if (kind_has_range(req->kind)) {
 		g = req_range(req);
 		nkeys = range_keys(smmu, req, keys);

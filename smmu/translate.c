@@ -41,7 +41,29 @@ struct inflight {
 };
 
 /* Per-SMMU pipeline state, hung off struct smmu lazily. */
+/*
+ * The per-stream fast path (a host-speed shortcut, not an architectural
+ * structure): for a (StreamID, SubstreamID, 4 KiB page) whose last
+ * translation hit the configuration cache and the TLB, the pointers to
+ * the STE, CD and TLB entry it used. While smmu->cache_epoch is unchanged
+ * those entries are still cached and unchanged, so a repeat can skip the
+ * lookups and make exactly the same state changes, counters and cycle
+ * charges as the full pipeline would.
+ */
+#define XC_SIZE 64u
+
+struct xcache_ent {
+	uint64_t epoch;
+	uint64_t page;
+	uint32_t sid, ssid;
+	bool valid, ssv;
+	const struct ste_cfg *ste;
+	const struct cd_cfg *cd;      /* NULL: stage 1 disabled */
+	const struct tlb_entry *tlb;
+};
+
 struct translate_state {
+	struct xcache_ent xc[XC_SIZE];
 	struct stalled_txn *stalled;
 	uint32_t nstalled;
 	uint16_t next_stag;
@@ -146,19 +168,56 @@ static void translate_disabled(struct ctx *c)
 }
 
 /* STE INSTCFG / PRIVCFG overrides of the incoming attributes (§13.x). */
+static void overridden_access(const struct smmu_txn *txn,
+			      const struct ste_cfg *ste, struct access *acc)
+{
+	acc->write = txn->write;
+	acc->instr = txn->instr && !txn->write;
+	acc->priv = txn->priv;
+	if (ste->instcfg == 2)
+		acc->instr = false;
+	else if (ste->instcfg == 3 && !acc->write)
+		acc->instr = true;
+	if (ste->privcfg == 2)
+		acc->priv = false;
+	else if (ste->privcfg == 3)
+		acc->priv = true;
+}
+
 static void apply_overrides(struct ctx *c, const struct ste_cfg *ste)
 {
-	c->acc.write = c->txn->write;
-	c->acc.instr = c->txn->instr && !c->txn->write;
-	c->acc.priv = c->txn->priv;
-	if (ste->instcfg == 2)
-		c->acc.instr = false;
-	else if (ste->instcfg == 3 && !c->acc.write)
-		c->acc.instr = true;
-	if (ste->privcfg == 2)
-		c->acc.priv = false;
-	else if (ste->privcfg == 3)
-		c->acc.priv = true;
+	overridden_access(c->txn, ste, &c->acc);
+}
+
+static struct xcache_ent *xc_slot(struct translate_state *ts,
+				  const struct smmu_txn *txn)
+{
+	uint64_t h = (txn->addr >> 12) ^ ((uint64_t)txn->sid << 7) ^
+		     ((uint64_t)txn->ssid << 13);
+
+	return &ts->xc[(h ^ (h >> 6)) & (XC_SIZE - 1)];
+}
+
+/* Remember a translation that hit both caches (see struct xcache_ent). */
+static void xc_record(struct smmu *smmu, const struct smmu_txn *txn,
+		      const struct ste_cfg *ste, const struct cd_cfg *cd,
+		      const struct tlb_entry *tlb)
+{
+	struct translate_state *ts = tstate(smmu);
+
+	if (!ts)
+		return;
+	struct xcache_ent *x = xc_slot(ts, txn);
+
+	x->valid = true;
+	x->epoch = smmu->cache_epoch;
+	x->page = txn->addr >> 12;
+	x->sid = txn->sid;
+	x->ssv = txn->ssv;
+	x->ssid = txn->ssv ? txn->ssid : 0;
+	x->ste = ste;
+	x->cd = cd;
+	x->tlb = tlb;
 }
 
 /* Choose TTB0/TTB1 for a stage-1 VA (§3.4.1, facts §4.5). */
@@ -280,6 +339,9 @@ static void translate_enabled(struct ctx *c)
 		if (walk_permits(&hit->res, &c->acc)) {
 			c->res->resp = SMMU_RESP_OK;
 			c->res->oa = hit->res.oa + (txn->addr - hit->ia);
+			if (ste != &ste_scratch &&
+			    (cd ? cd != &cd_scratch : !ste->s1_en))
+				xc_record(smmu, txn, ste, cd, hit);
 			return;
 		}
 		{
@@ -434,6 +496,61 @@ static uint8_t uut_reason(const struct smmu *smmu, const struct smmu_txn *t)
 }
 
 /*
+ * The fast path: a repeat of a translation recorded by xc_record(). Makes
+ * the same cache touches, counter updates and cycle charges as the full
+ * pipeline's hit path (cfg_lookup per configuration lookup, tlb_lookup,
+ * perm_check); anything else (a permission miss, a write to a
+ * writable-clean page, a changed cache) falls back to the pipeline.
+ */
+static bool fast_path(struct smmu *smmu, const struct smmu_txn *txn,
+		      struct smmu_txn_result *res, uint64_t submitted_at,
+		      bool was_stalled)
+{
+	struct translate_state *ts = smmu->translate;
+	struct xcache_ent *x;
+	struct access acc;
+
+	if (!ts || txn->kind != SMMU_TXN_UNTRANSLATED || smmu->no_fast_path)
+		return false;
+	x = xc_slot(ts, txn);
+	if (!x->valid || x->epoch != smmu->cache_epoch ||
+	    x->page != txn->addr >> 12 || x->sid != txn->sid ||
+	    x->ssv != txn->ssv || (txn->ssv && x->ssid != txn->ssid) ||
+	    uut_reason(smmu, txn) || !smmu_enabled(smmu))
+		return false;
+	overridden_access(txn, x->ste, &acc);
+	if ((acc.write && x->tlb->res.write_needs_walk) ||
+	    !walk_permits(&x->tlb->res, &acc))
+		return false;
+
+	const struct smmu_latency *lat = &smmu->impl.lat;
+	struct ctx c;
+
+	smmu->stats.txns++;
+	cfgcache_touch_ste(smmu, x->ste);
+	smmu->stats.cfg_hits++;
+	if (x->cd) {
+		cfgcache_touch_cd(smmu, x->cd);
+		smmu->stats.cfg_hits++;
+	}
+	tlb_touch(smmu, x->tlb);
+	smmu->stats.tlb_hits++;
+	memset(res, 0, sizeof(*res));
+	res->submitted_at = submitted_at;
+	res->stalled = was_stalled;
+	res->resp = SMMU_RESP_OK;
+	res->oa = x->tlb->res.oa + (txn->addr - x->tlb->ia);
+	c.smmu = smmu;
+	c.txn = txn;
+	c.res = res;
+	c.cost.pre = lat->cfg_lookup * (x->cd ? 2u : 1u) + lat->tlb_lookup;
+	c.cost.walk = 0;
+	c.cost.post = lat->perm_check;
+	complete_timing(&c);
+	return true;
+}
+
+/*
  * Translate `txn` now. Returns true with *res filled (its completed_at
  * says when the response leaves the SMMU), or false if the transaction
  * stalled: its response is then delivered through done() once software
@@ -445,6 +562,8 @@ static bool run(struct smmu *smmu, const struct smmu_txn *txn,
 {
 	struct ctx c;
 
+	if (fast_path(smmu, txn, res, submitted_at, was_stalled))
+		return true;
 	c.smmu = smmu;
 	c.txn = txn;
 	memset(&c.ev, 0, sizeof(c.ev));
