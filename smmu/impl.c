@@ -198,7 +198,7 @@ static const struct key keys[] = {
 	K8("sidsize", sidsize, 32),
 	KB("had", had), KB("pbha", pbha), KB("xnx", xnx), KB("pps", pps),
 	KB("fwb", fwb), KB("stt", stt), KB("ril", ril), KB("e0pd", e0pd),
-	KB("bbml", bbml),
+	K8("bbml", bbml, 2),
 	K16("stall_max", stall_max, UINT16_MAX), K8("vax", vax, 1),
 	KB("gran4k", gran4k), KB("gran16k", gran16k), KB("gran64k", gran64k),
 	K8("oas", oas, 6),

@@ -471,6 +471,9 @@ void tlb_insert(struct smmu *smmu, const struct tlb_entry *e);
  * invalidation; NULL on a miss. */
 const struct tlb_entry *tlb_lookup_ref(struct smmu *smmu,
 				       const struct tlb_tag *tag, uint64_t ia);
+/* Another entry than `hit` also translates ia (a multi-match). */
+bool tlb_conflict(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
+		  const struct tlb_entry *hit);
 /* Record a use of an entry from tlb_lookup_ref (replacement state). */
 void tlb_touch(struct smmu *smmu, const struct tlb_entry *e);
 

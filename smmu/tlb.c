@@ -259,6 +259,43 @@ const struct tlb_entry *tlb_lookup_ref(struct smmu *smmu,
 	return NULL;
 }
 
+/*
+ * §3.21.1: a TLB multi-match. Software that changes a mapping's size
+ * (block <-> table of pages) without break-before-make can leave two
+ * entries of different sizes that both translate `ia` in the same
+ * context. Returns true if an entry other than `hit` matches.
+ */
+bool tlb_conflict(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
+		  const struct tlb_entry *hit)
+{
+	struct smmu_tlb *t = smmu->tlb;
+	struct tlb_tag ct;
+	uint64_t base, sizes;
+
+	if (!t || !t->sets || !(t->sizes & (t->sizes - 1)))
+		return false; /* one entry size present: no multi-match */
+	ct = tag_canon(smmu, tag);
+	base = tag_key(&ct, 0);
+	sizes = t->sizes;
+	while (sizes) {
+		unsigned s = (unsigned)__builtin_ctzll(sizes);
+		uint64_t ia_al = ia & ~bits_mask(s);
+		uint64_t want = rset(base, TLBK_SIZE, s);
+		size_t i = (size_t)set_of(t, ia_al, s, want) * t->ways;
+		size_t end = i + t->ways;
+
+		sizes &= sizes - 1;
+		for (; i < end; i++) {
+			const struct tlb_way *w = &t->tagv[i];
+
+			if (w->ia == ia_al && !((w->key ^ want) & w->amask) &&
+			    &t->ent[i] != hit)
+				return true;
+		}
+	}
+	return false;
+}
+
 void tlb_touch(struct smmu *smmu, const struct tlb_entry *e)
 {
 	struct smmu_tlb *t = smmu->tlb;

@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* F_TLB_CONFLICT reason (IMPLEMENTATION DEFINED, §7.3.17) */
+#define TLB_CONFLICT_SIZES 1
+
 struct stalled_txn {
 	struct smmu_txn txn;
 	smmu_txn_done_fn done;
@@ -333,6 +336,21 @@ static void translate_enabled(struct ctx *c)
 
 	c->cost.pre += smmu->impl.lat.tlb_lookup;
 	hit = tlb_lookup_ref(smmu, &tag, txn->addr);
+	/*
+	 * §3.21.1, §7.3.17: with break-before-make level 0 or 1, a
+	 * multi-match left by a size change without break-before-make is
+	 * reported (Reason 1: entries of two sizes match). Level 2 resolves
+	 * it: the smallest entry, found first, is used.
+	 */
+	if (hit && smmu->impl.bbml < 2 &&
+	    tlb_conflict(smmu, &tag, txn->addr, hit)) {
+		c->ev.id = EVT_F_TLB_CONFLICT;
+		c->ev.reason = TLB_CONFLICT_SIZES;
+		c->ev.s2 = s2 != NULL;
+		c->ev.ipa = s2 ? hit->res.ipa + (txn->addr - hit->ia) : 0;
+		finish_fault(c);
+		return;
+	}
 	if (hit && !(c->acc.write && hit->res.write_needs_walk)) {
 		smmu->stats.tlb_hits++;
 		c->cost.post += smmu->impl.lat.perm_check;

@@ -287,6 +287,65 @@ static void test_unsupported_txn(void **state)
 	assert_int_equal(ev.input_addr, VA + 0xFFC);
 }
 
+/*
+ * Break-before-make violated (§3.21.1): software replaces a level-2 table
+ * of 4 KiB pages by an equivalent 2 MiB block and invalidates only one
+ * page of the range. The TLB then holds a 4 KiB and a 2 MiB entry for the
+ * same address: with BBML 0 the SMMU reports F_TLB_CONFLICT (Reason 1).
+ */
+static void test_tlb_conflict(void **state)
+{
+	struct fx *f = *state;
+	uint64_t blk_va = VA + 0x40000000, blk_pa, l2slot = 0, d, rec[4];
+	struct smmu_event ev;
+
+	blk_pa = hostmem_alloc(f->p.hm, 0x200000, 0x200000);
+	assert_true(pgtable_map(&f->pt, blk_va, blk_pa, 0x200000,
+				PT_R | PT_W | PT_USER | PT_NG));
+	assert_int_equal(dma(f, SID, blk_va + 0x1000, false).resp,
+			 SMMU_RESP_OK);
+	/* find the level-2 slot by walking the 4 KiB tables by hand */
+	uint64_t t = f->pt.root;
+
+	for (int l = f->pt.start_level; l <= 2; l++) {
+		unsigned sh = 12 + 9 * (unsigned)(3 - l);
+
+		l2slot = t + ((blk_va >> sh) & 0x1FF) * 8;
+		pmem_read64(f->p.mem, l2slot, &d, NULL);
+		t = d & UINT64_C(0xFFFFFFFFF000);
+	}
+	/* same output, now one block: AF, SH=ISH, AP=01, nG, PXN/UXN */
+	pmem_write64(f->p.mem, l2slot,
+		     blk_pa | UINT64_C(0x0060000000000F41), NULL);
+	cmd(f, OP_TLBI_NH_VA, 0, 5, blk_va + 0x5000); /* Leaf = 0 */
+	assert_int_equal(hsmmu_sync(f->p.drv), 0);
+	/* another page of the range: TLB miss, walk caches a 2 MiB entry */
+	assert_int_equal(dma(f, SID, blk_va + 0x5000, false).resp,
+			 SMMU_RESP_OK);
+	/* the first page: both entries match */
+	struct smmu_txn_result r = dma(f, SID, blk_va + 0x1008, false);
+
+	assert_int_equal(r.resp, SMMU_RESP_ABORT);
+	assert_int_equal(r.event_id, EVT_F_TLB_CONFLICT);
+	assert_true(hsmmu_pop_event(f->p.drv, rec));
+	evtq_decode(rec, &ev);
+	assert_int_equal(ev.id, EVT_F_TLB_CONFLICT);
+	assert_int_equal(ev.reason, 1);
+	assert_int_equal(ev.input_addr, blk_va + 0x1008);
+	assert_int_equal(ev.sid, SID);
+	assert_true(ev.rnw);
+	/* software recovers with an invalidation of the range */
+	uint64_t c[2] = { 0, 0 };
+
+	fset(c, CMD_OPCODE, OP_TLBI_NH_ASID);
+	fset(c, CMD_ASID, 5);
+	assert_int_equal(hsmmu_cmd(f->p.drv, c), 0);
+	assert_int_equal(hsmmu_sync(f->p.drv), 0);
+	r = dma(f, SID, blk_va + 0x1008, false);
+	assert_int_equal(r.resp, SMMU_RESP_OK);
+	assert_int_equal(r.oa, blk_pa + 0x1008);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -299,6 +358,7 @@ int main(void)
 		T(test_cd_asid_change),
 		T(test_bad_streamid),
 		T(test_unsupported_txn),
+		T(test_tlb_conflict),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,8 @@ struct smmu_impl {
 	uint8_t sidsize;      /* 0..32 */
 
 	/* IDR3 */
-	bool had, pbha, xnx, pps, fwb, stt, ril, e0pd, bbml;
+	bool had, pbha, xnx, pps, fwb, stt, ril, e0pd;
+	uint8_t bbml;         /* break-before-make level 0..2 (§3.21.1) */
 
 	/* IDR5 */
 	uint16_t stall_max;
