@@ -29,7 +29,6 @@ struct stalled_txn {
 	void *ctx;
 	uint16_t stag;
 	uint64_t submitted_at;
-	bool term_marked; /* CMD_STALL_TERM / SMMUEN 1->0: abort on resume */
 	struct stalled_txn *next;
 };
 
@@ -606,9 +605,17 @@ static bool run(struct smmu *smmu, const struct smmu_txn *txn,
 		translate_enabled(&c);
 	}
 
-	if (c.ev.want_stall && c.res->resp != SMMU_RESP_OK &&
-	    stall_queue(&c, done, dctx))
-		return false;
+	if (c.ev.want_stall && c.res->resp != SMMU_RESP_OK) {
+		if (stall_queue(&c, done, dctx))
+			return false;
+		/* STALL_MAX transactions already stalled: terminate it with
+		 * an abort and record the fault without Stall (§3.12.2). */
+		uint64_t t = 0;
+
+		c.ev.want_stall = false;
+		c.res->event_recorded = evtq_record(smmu, &c.ev, &t);
+		c.cost.post += t;
+	}
 	complete_timing(&c);
 	return true;
 }
@@ -653,7 +660,16 @@ static bool stall_queue(struct ctx *c, smmu_txn_done_fn done, void *dctx)
 	s->done = done;
 	s->ctx = dctx;
 	s->submitted_at = c->res->submitted_at;
-	s->stag = ts->next_stag++;
+	/* a STAG not held by another stalled transaction of this stream */
+	for (;;) {
+		struct stalled_txn *o = ts->stalled;
+
+		s->stag = ts->next_stag++;
+		while (o && !(o->txn.sid == s->txn.sid && o->stag == s->stag))
+			o = o->next;
+		if (!o)
+			break;
+	}
 	s->next = ts->stalled;
 	ts->stalled = s;
 	ts->nstalled++;
@@ -705,31 +721,46 @@ bool smmu_resume(struct smmu *smmu, uint32_t sid, uint16_t stag, bool retry,
 
 	if (!s)
 		return false;
-	if (retry && !s->term_marked) {
+	if (retry) {
 		struct smmu_txn_result res;
 
 		if (run(smmu, &s->txn, s->done, s->ctx, s->submitted_at, true,
 			&res))
 			schedule_delivery(smmu, &s->txn, &res, s->done,
 					  s->ctx);
+	} else {
+		/* §4.7.1: Terminate completes RAZ/WI unless Abort is set
+		 * (always abort with TERM_MODEL=1). */
+		bool ab = abort || smmu->impl.term_model;
+
+		stall_respond(smmu, s, ab ? SMMU_RESP_ABORT : SMMU_RESP_RAZWI);
 	}
-	else
-		stall_respond(smmu, s,
-			      abort || s->term_marked ||
-					      smmu->impl.term_model
-				      ? SMMU_RESP_ABORT
-				      : SMMU_RESP_RAZWI);
 	free(s);
 	return true;
 }
 
+/*
+ * §4.7.2: CMD_STALL_TERM terminates every stalled transaction of the
+ * stream with an abort, as if each got CMD_RESUME(Terminate, Abort), by
+ * the time the command is consumed.
+ */
 void smmu_stall_term(struct smmu *smmu, uint32_t sid)
 {
 	struct translate_state *ts = tstate(smmu);
+	struct stalled_txn **pp = ts ? &ts->stalled : NULL;
 
-	for (struct stalled_txn *s = ts ? ts->stalled : NULL; s; s = s->next)
-		if (s->txn.sid == sid)
-			s->term_marked = true;
+	while (pp && *pp) {
+		struct stalled_txn *s = *pp;
+
+		if (s->txn.sid != sid) {
+			pp = &s->next;
+			continue;
+		}
+		*pp = s->next;
+		ts->nstalled--;
+		stall_respond(smmu, s, SMMU_RESP_ABORT);
+		free(s);
+	}
 }
 
 void smmu_stall_abort_all(struct smmu *smmu)

@@ -346,6 +346,112 @@ static void test_tlb_conflict(void **state)
 	assert_int_equal(r.oa, blk_pa + 0x1008);
 }
 
+/* CD.S (§5.4): stall instead of terminating on translation faults */
+#define T_CD_S FLD(0, 44, 44)
+/* CMD_RESUME (§4.7.1): Ac/Ab in DW0[13:12] as 1 retry / 2 abort;
+ * STAG in DW1[15:0] */
+#define T_CMD_RESUME_ACTION FLD(0, 13, 12)
+#define T_CMD_RESUME_STAG FLD(1, 15, 0)
+
+static void stall_cd(struct fx *f)
+{
+	uint64_t w0;
+
+	pmem_read64(f->p.mem, f->cdt, &w0, NULL);
+	fset(&w0, T_CD_S, 1);
+	pmem_write64(f->p.mem, f->cdt, w0, NULL);
+	cmd(f, OP_CFGI_CD_ALL, SID, 0, 0);
+	assert_int_equal(hsmmu_sync(f->p.drv), 0);
+}
+
+/* Present a transaction that will stall; return its STAG. */
+static uint16_t stall_one(struct fx *f, uint64_t va)
+{
+	struct smmu_txn t = { .sid = SID, .addr = va, .len = 8 };
+	uint64_t rec[4];
+	struct smmu_event ev;
+	unsigned before = f->done;
+
+	assert_true(smmu_submit(f->p.smmu, &t, on_done, f));
+	sim_run_to_idle(f->p.sim, 0);
+	assert_int_equal(f->done, before); /* no response: stalled */
+	assert_true(hsmmu_pop_event(f->p.drv, rec));
+	evtq_decode(rec, &ev);
+	assert_int_equal(ev.id, EVT_F_TRANSLATION);
+	assert_true(ev.stall);
+	assert_int_equal(ev.input_addr, va);
+	return ev.stag;
+}
+
+static void resume(struct fx *f, uint16_t stag, unsigned action)
+{
+	uint64_t c[2] = { 0, 0 };
+
+	fset(c, CMD_OPCODE, OP_RESUME);
+	fset(c, CMD_SID, SID);
+	fset(c, T_CMD_RESUME_ACTION, action);
+	fset(c, T_CMD_RESUME_STAG, stag);
+	assert_int_equal(hsmmu_cmd(f->p.drv, c), 0);
+	assert_int_equal(hsmmu_sync(f->p.drv), 0);
+	sim_run_to_idle(f->p.sim, 0);
+}
+
+static void test_stall_resume(void **state)
+{
+	struct fx *f = *state;
+	uint64_t va = VA + 0x8000;
+	unsigned n;
+
+	stall_cd(f);
+	/* fault, stall; software maps the page and retries */
+	uint16_t stag = stall_one(f, va);
+
+	assert_true(pgtable_map(&f->pt, va, f->buf + 0x3000, 0x1000,
+				PT_R | PT_W | PT_USER | PT_NG));
+	n = f->done;
+	resume(f, stag, 1);
+	assert_int_equal(f->done, n + 1);
+	assert_int_equal(f->last.resp, SMMU_RESP_OK);
+	assert_int_equal(f->last.oa, f->buf + 0x3000);
+	assert_true(f->last.stalled);
+
+	/* stall, then terminate with abort */
+	stag = stall_one(f, VA + 0x9000);
+	n = f->done;
+	resume(f, stag, 2);
+	assert_int_equal(f->done, n + 1);
+	assert_int_equal(f->last.resp, SMMU_RESP_ABORT);
+
+	/* stall, then terminate without abort: RAZ/WI (TERM_MODEL 0) */
+	stag = stall_one(f, VA + 0x9000);
+	resume(f, stag, 0);
+	assert_int_equal(f->last.resp, SMMU_RESP_RAZWI);
+
+	/* a RESUME for an unknown STAG is a no-op */
+	n = f->done;
+	resume(f, (uint16_t)(stag + 100), 1);
+	assert_int_equal(f->done, n);
+
+	/* two stalls, then CMD_STALL_TERM aborts both on consumption */
+	stall_one(f, VA + 0x9000);
+	stall_one(f, VA + 0xA000);
+	n = f->done;
+	uint64_t c[2] = { 0, 0 };
+
+	fset(c, CMD_OPCODE, OP_STALL_TERM);
+	fset(c, CMD_SID, SID);
+	assert_int_equal(hsmmu_cmd(f->p.drv, c), 0);
+	assert_int_equal(hsmmu_sync(f->p.drv), 0);
+	sim_run_to_idle(f->p.sim, 0);
+	assert_int_equal(f->done, n + 2);
+	assert_int_equal(f->last.resp, SMMU_RESP_ABORT);
+
+	struct smmu_stats st;
+
+	smmu_get_stats(f->p.smmu, &st);
+	assert_int_equal(st.stalls, 5);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -359,6 +465,7 @@ int main(void)
 		T(test_bad_streamid),
 		T(test_unsupported_txn),
 		T(test_tlb_conflict),
+		T(test_stall_resume),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
