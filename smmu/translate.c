@@ -403,6 +403,239 @@ fault:
 	finish_fault(c);
 }
 
+/* --- ATS (§3.9; facts §8) ------------------------------------------- */
+
+#include "smmu/ste.h"
+
+/* The Smallest Translation Unit: the smallest granule (§3.9.1). */
+static uint8_t ats_stu(const struct smmu *smmu)
+{
+	return smmu->impl.gran4k ? 12 : smmu->impl.gran16k ? 14 : 16;
+}
+
+/* CR2.REC_CFG_ATS: record configuration errors of ATS requests. */
+static bool rec_cfg_ats(struct smmu *smmu)
+{
+	return smmu->impl.atsrecerr &&
+	       rget(smmu_cr2(smmu), CR2_REC_CFG_ATS);
+}
+
+/*
+ * An ATS request ends in a configuration error (§3.9.1.1, table of
+ * TR outcomes): Completer Abort, and a record only with REC_CFG_ATS (and
+ * RECINVSID for C_BAD_STREAMID).
+ */
+static void ats_config_error(struct ctx *c)
+{
+	struct smmu *smmu = c->smmu;
+	uint64_t t = 0;
+
+	fill_event_common(c);
+	c->res->event_id = c->ev.id;
+	c->res->resp = SMMU_RESP_CA;
+	if (rec_cfg_ats(smmu) &&
+	    (c->ev.id != EVT_C_BAD_STREAMID ||
+	     rget(smmu_cr2(smmu), CR2_RECINVSID))) {
+		c->res->event_recorded = evtq_record(smmu, &c->ev, &t);
+		c->cost.post += t;
+	}
+}
+
+/* A recorded ATS refusal: F_BAD_ATS_TREQ with UR, F_TRANSL_FORBIDDEN
+ * with an abort. */
+static void ats_refuse(struct ctx *c, uint8_t id)
+{
+	c->ev.id = id;
+	finish_fault(c);
+	c->res->resp = id == EVT_F_BAD_ATS_TREQ ? SMMU_RESP_UR
+						: SMMU_RESP_ABORT;
+}
+
+/* A Translation Completion granting nothing (translation-class faults:
+ * the device then uses PRI or gives up, §3.9.1.2). */
+static void ats_grant_none(struct ctx *c)
+{
+	c->res->resp = SMMU_RESP_OK;
+	c->res->ats_size_shift = ats_stu(c->smmu);
+	c->res->oa = 0;
+	c->ev.id = EVT_NONE;
+}
+
+/*
+ * An ATS Translation Request: translate through every stage the STE
+ * enables (EATS=01) or through stage 1 only (EATS=10, split stage), and
+ * answer with a Translation Completion. Faults are not recorded: the
+ * completion carries the outcome (facts §8.3).
+ */
+static void ats_treq(struct ctx *c)
+{
+	struct smmu *smmu = c->smmu;
+	const struct smmu_txn *txn = c->txn;
+	struct ste_cfg ste_scratch;
+	struct cd_cfg cd_scratch;
+	const struct ste_cfg *ste;
+	const struct cd_cfg *cd = NULL;
+	const struct walk_regime *s1 = NULL, *s2 = NULL;
+	struct walk_result wr;
+	struct smmu_txn req = *txn;
+	uint64_t t = 0;
+
+	if (!smmu_enabled(smmu)) {
+		ats_refuse(c, EVT_F_BAD_ATS_TREQ);
+		return;
+	}
+	ste = ste_lookup_ref(smmu, txn->sid, &ste_scratch, &c->ev, &t);
+	c->cost.pre += t;
+	if (!ste) {
+		ats_config_error(c);
+		return;
+	}
+	if (ste->abort) { /* Config=000: UR, no event */
+		c->res->resp = SMMU_RESP_UR;
+		return;
+	}
+	if (ste->bypass || ste->eats == EATS_OFF) {
+		ats_refuse(c, EVT_F_BAD_ATS_TREQ);
+		return;
+	}
+	/* A TR always reads; without a PASID it is a data, unprivileged
+	 * request, subject to the STE overrides (§3.9.1). */
+	req.write = false;
+	if (!txn->ssv) {
+		req.instr = false;
+		req.priv = false;
+	}
+	overridden_access(&req, ste, &c->acc);
+	if (txn->ssv && !ste->s1_en) {
+		c->ev.id = EVT_C_BAD_SUBSTREAMID;
+		ats_config_error(c);
+		return;
+	}
+	if (ste->s1_en) {
+		t = 0;
+		int r = cd_lookup_ref(smmu, txn->sid, ste, txn->ssv, txn->ssid,
+				      &cd_scratch, &cd, &c->ev, &t);
+
+		c->cost.pre += t;
+		if (r < 0) {
+			if (is_translation_fault(c->ev.id))
+				ats_grant_none(c);
+			else
+				ats_config_error(c);
+			return;
+		}
+		if (r > 0)
+			s1 = pick_ttb(cd, txn->addr);
+	}
+	if (ste->s2_en && ste->eats != EATS_SPLIT)
+		s2 = &ste->s2;
+	if (!s1 && !s2) {
+		/* stage 1 skipped by S1DSS, no stage 2: identity (§3.9.1) */
+		c->res->resp = SMMU_RESP_OK;
+		c->res->oa = txn->addr;
+		c->res->ats_r = c->res->ats_w = true;
+		c->res->ats_size_shift = ats_stu(smmu);
+		return;
+	}
+	t = 0;
+	bool ok = walk_translate(smmu, s1, s2, txn->addr, &c->acc, &wr,
+				 &c->ev, &t);
+
+	c->cost.walk += t;
+	c->cost.post += smmu->impl.lat.perm_check;
+	if (!ok) {
+		if (is_translation_fault(c->ev.id))
+			ats_grant_none(c);
+		else
+			ats_config_error(c); /* F_WALK_EABT and the like */
+		return;
+	}
+	bool priv = c->acc.priv;
+	bool w = !txn->no_write && (priv ? wr.pw : wr.uw);
+
+	/* Writable-clean with hardware dirty management: granting W marks
+	 * the page dirty, which takes a write walk (§3.13.3). */
+	if (w && wr.write_needs_walk) {
+		struct access wacc = c->acc;
+		struct walk_result wr2;
+		struct smmu_event ev2 = { 0 };
+
+		wacc.write = true;
+		wacc.instr = false;
+		t = 0;
+		w = walk_translate(smmu, s1, s2, txn->addr, &wacc, &wr2, &ev2,
+				   &t);
+		c->cost.walk += t;
+	}
+	c->res->resp = SMMU_RESP_OK;
+	c->res->oa = wr.oa;
+	c->res->ats_r = true;
+	c->res->ats_w = w;
+	c->res->ats_x = req.instr && (priv ? wr.px : wr.ux);
+	c->res->ats_priv = txn->ssv && priv;
+	c->res->ats_u = false;
+	c->res->ats_size_shift = wr.size_shift;
+}
+
+/*
+ * A Translated transaction: its address is already a PA (or, with
+ * split-stage ATS, an IPA for stage 2). §3.9.2, facts §8.4.
+ */
+static void ats_translated(struct ctx *c)
+{
+	struct smmu *smmu = c->smmu;
+	const struct smmu_txn *txn = c->txn;
+	struct ste_cfg ste_scratch;
+	const struct ste_cfg *ste;
+	unsigned oas = smmu_oas_bits(smmu->impl.oas);
+	uint64_t t = 0;
+
+	if (!smmu_enabled(smmu)) {
+		ats_refuse(c, EVT_F_TRANSL_FORBIDDEN);
+		return;
+	}
+	if (!smmu_atschk(smmu)) {
+		/* ATSCHK=0: no STE check; beyond the PA size: abort */
+		c->res->resp = (txn->addr >> oas) ? SMMU_RESP_ABORT
+						  : SMMU_RESP_OK;
+		c->res->oa = txn->addr;
+		return;
+	}
+	ste = ste_lookup_ref(smmu, txn->sid, &ste_scratch, &c->ev, &t);
+	c->cost.pre += t;
+	if (!ste) {
+		finish_fault(c);
+		return;
+	}
+	overridden_access(txn, ste, &c->acc);
+	if (ste->abort) {
+		c->res->resp = SMMU_RESP_ABORT;
+		return;
+	}
+	if (ste->bypass || ste->eats == EATS_OFF) {
+		ats_refuse(c, EVT_F_TRANSL_FORBIDDEN);
+		return;
+	}
+	if (ste->eats == EATS_SPLIT) {
+		struct walk_result wr;
+
+		t = 0;
+		if (!walk_translate(smmu, NULL, &ste->s2, txn->addr, &c->acc,
+				    &wr, &c->ev, &t)) {
+			c->cost.walk += t;
+			apply_fault_config(c, ste, NULL);
+			finish_fault(c);
+			return;
+		}
+		c->cost.walk += t;
+		c->res->resp = SMMU_RESP_OK;
+		c->res->oa = wr.oa;
+		return;
+	}
+	c->res->resp = (txn->addr >> oas) ? SMMU_RESP_ABORT : SMMU_RESP_OK;
+	c->res->oa = txn->addr;
+}
+
 /* --- delivery ------------------------------------------------------ */
 
 static void inflight_unlink(struct translate_state *ts, struct inflight *f)
@@ -599,6 +832,10 @@ static bool run(struct smmu *smmu, const struct smmu_txn *txn,
 		/* F_UUT is recorded whatever SMMUEN says (§7.3.2). */
 		c.ev.id = EVT_F_UUT;
 		finish_fault(&c);
+	} else if (txn->kind == SMMU_TXN_ATS_TREQ) {
+		ats_treq(&c);
+	} else if (txn->kind == SMMU_TXN_TRANSLATED) {
+		ats_translated(&c);
 	} else if (!smmu_enabled(smmu)) {
 		translate_disabled(&c);
 	} else {

@@ -452,6 +452,94 @@ static void test_stall_resume(void **state)
 	assert_int_equal(st.stalls, 5);
 }
 
+/* STE.EATS (§5.2): 01 = full ATS */
+#define T_STE_EATS FLD(1, 29, 28)
+
+static void set_eats(struct fx *f, unsigned eats)
+{
+	uint64_t pa = hsmmu_ste_pa(f->p.drv, SID), w[2];
+
+	pmem_read64(f->p.mem, pa + 8, &w[1], NULL);
+	fset(w, T_STE_EATS, eats);
+	pmem_write64(f->p.mem, pa + 8, w[1], NULL);
+	cmd(f, OP_CFGI_STE, SID, 0, 0);
+	assert_int_equal(hsmmu_sync(f->p.drv), 0);
+}
+
+static struct smmu_txn_result ats(struct fx *f, enum smmu_txn_kind kind,
+				  uint64_t addr, bool no_write)
+{
+	struct smmu_txn t = { .sid = SID, .addr = addr, .len = 8,
+			      .kind = kind, .no_write = no_write };
+
+	assert_true(smmu_submit(f->p.smmu, &t, on_done, f));
+	sim_run_to_idle(f->p.sim, 0);
+	return f->last;
+}
+
+/* ATS Translation Requests and Translated transactions (§3.9). */
+static void test_ats(void **state)
+{
+	struct fx *f = *state;
+	struct smmu_txn_result r;
+	uint64_t rec[4];
+	struct smmu_event ev;
+
+	/* EATS=00: UR and F_BAD_ATS_TREQ */
+	r = ats(f, SMMU_TXN_ATS_TREQ, VA, false);
+	assert_int_equal(r.resp, SMMU_RESP_UR);
+	assert_true(hsmmu_pop_event(f->p.drv, rec));
+	evtq_decode(rec, &ev);
+	assert_int_equal(ev.id, EVT_F_BAD_ATS_TREQ);
+	assert_int_equal(ev.input_addr, VA);
+
+	set_eats(f, 1);
+	/* a writable page: R and W, one 4 KiB page, the PA */
+	r = ats(f, SMMU_TXN_ATS_TREQ, VA + 0x1000, false);
+	assert_int_equal(r.resp, SMMU_RESP_OK);
+	assert_int_equal(r.oa, f->buf + 0x1000);
+	assert_true(r.ats_r);
+	assert_true(r.ats_w);
+	assert_false(r.ats_x);
+	assert_false(r.ats_priv);
+	assert_int_equal(r.ats_size_shift, 12);
+	/* NW=1: no write permission requested, none granted */
+	r = ats(f, SMMU_TXN_ATS_TREQ, VA + 0x1000, true);
+	assert_true(r.ats_r);
+	assert_false(r.ats_w);
+	/* read-only page: R only */
+	r = ats(f, SMMU_TXN_ATS_TREQ, VA + 0x2000, false);
+	assert_true(r.ats_r);
+	assert_false(r.ats_w);
+	/* unmapped: Success granting nothing, and no event */
+	r = ats(f, SMMU_TXN_ATS_TREQ, VA + 0x7000, false);
+	assert_int_equal(r.resp, SMMU_RESP_OK);
+	assert_false(r.ats_r);
+	assert_false(r.ats_w);
+	assert_false(hsmmu_pop_event(f->p.drv, rec));
+
+	/* Translated transactions with ATSCHK=0 pass untranslated */
+	r = ats(f, SMMU_TXN_TRANSLATED, f->buf + 0x1008, false);
+	assert_int_equal(r.resp, SMMU_RESP_OK);
+	assert_int_equal(r.oa, f->buf + 0x1008);
+
+	/* ATSCHK=1 and EATS=00: F_TRANSL_FORBIDDEN */
+	hsmmu_write32(f->p.drv, R_CR0, 0x1D); /* SMMUEN|EVTQ|CMDQ|ATSCHK */
+	sim_run_until(f->p.sim, sim_now(f->p.sim) + 100);
+	assert_int_equal(hsmmu_read32(f->p.drv, R_CR0ACK), 0x1D);
+	set_eats(f, 0);
+	r = ats(f, SMMU_TXN_TRANSLATED, f->buf + 0x1008, true);
+	assert_int_equal(r.resp, SMMU_RESP_ABORT);
+	assert_true(hsmmu_pop_event(f->p.drv, rec));
+	evtq_decode(rec, &ev);
+	assert_int_equal(ev.id, EVT_F_TRANSL_FORBIDDEN);
+	assert_true(ev.rnw); /* a read */
+	/* ATSCHK=1 and EATS=01: allowed */
+	set_eats(f, 1);
+	r = ats(f, SMMU_TXN_TRANSLATED, f->buf + 0x1008, false);
+	assert_int_equal(r.resp, SMMU_RESP_OK);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -466,6 +554,7 @@ int main(void)
 		T(test_unsupported_txn),
 		T(test_tlb_conflict),
 		T(test_stall_resume),
+		T(test_ats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
