@@ -257,3 +257,80 @@ uint8_t pgtable_tg0(const struct pgtable *pt)
 {
 	return pt->granule_shift == 12 ? 0 : pt->granule_shift == 16 ? 1 : 2;
 }
+
+static void walk_level(struct pgtable *pt, uint64_t table, int level,
+		       uint64_t base, uint64_t lo, uint64_t hi,
+		       pgtable_leaf_fn fn, void *ctx)
+{
+	unsigned shift = level_shift(pt, level);
+	uint64_t first = index_of(pt, lo, level);
+	uint64_t last = index_of(pt, hi, level);
+
+	for (uint64_t i = first; i <= last; i++) {
+		uint64_t slot = table + i * 8, d;
+		uint64_t ia = base + (i << shift);
+
+		pmem_read64(pt->mem, slot, &d, NULL);
+		if (!rget(d, D_VALID))
+			continue;
+		if (level < 3 && rget(d, D_TABLE)) {
+			uint64_t end = ia + bits_mask(shift);
+
+			walk_level(pt, d & oa_mask(pt), level + 1, ia,
+				   lo > ia ? lo : ia, hi < end ? hi : end, fn,
+				   ctx);
+			continue;
+		}
+		fn(ctx, ia, slot, d);
+	}
+}
+
+void pgtable_walk_leaves(struct pgtable *pt, uint64_t ia, uint64_t size,
+			 pgtable_leaf_fn fn, void *ctx)
+{
+	uint64_t limit = bits_mask(pt->ia_bits);
+	uint64_t hi = ia + size - 1;
+
+	if (!pt->root || !size || ia > limit)
+		return;
+	if (hi < ia || hi > limit)
+		hi = limit;
+	walk_level(pt, pt->root, pt->start_level, 0, ia, hi, fn, ctx);
+}
+
+unsigned pgtable_leaf_flags(const struct pgtable *pt, uint64_t desc)
+{
+	unsigned f = 0;
+
+	if (!rget(desc, D_AF))
+		f |= PT_NOAF;
+	if (rget(desc, D_DBM))
+		f |= PT_DBM;
+	if (pt->stage == 1) {
+		unsigned ap = (unsigned)rget(desc, D_AP);
+
+		f |= PT_R;
+		if (!(ap & 2))
+			f |= PT_W;
+		if (ap & 1)
+			f |= PT_USER;
+		if (rget(desc, D_NG))
+			f |= PT_NG;
+		if ((ap & 1) ? !rget(desc, D_UXN) : !rget(desc, D_PXN))
+			f |= PT_X;
+		if (rget(desc, D_ATTRINDX) == 1)
+			f |= PT_DEVICE;
+	} else {
+		unsigned s2ap = (unsigned)rget(desc, D_AP);
+
+		if (s2ap & 1)
+			f |= PT_R;
+		if (s2ap & 2)
+			f |= PT_W;
+		if (!rget(desc, D_UXN))
+			f |= PT_X;
+		if (rget(desc, D_S2_MEMATTR) == 0x1)
+			f |= PT_DEVICE;
+	}
+	return f;
+}

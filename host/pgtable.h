@@ -57,6 +57,18 @@ uint8_t pgtable_s2sl0(const struct pgtable *pt);
 /* The TG0 / S2TG encoding of the granule (00 4K, 01 64K, 10 16K). */
 uint8_t pgtable_tg0(const struct pgtable *pt);
 
+/* Visit every valid leaf (page or block descriptor) that overlaps
+ * [ia, ia + size), in ascending address order, skipping absent tables.
+ * `ia` is the first address the leaf maps, `leaf_addr` its PA, `desc`
+ * its value. The callback may rewrite or clear the leaf. */
+typedef void (*pgtable_leaf_fn)(void *ctx, uint64_t ia, uint64_t leaf_addr,
+				uint64_t desc);
+void pgtable_walk_leaves(struct pgtable *pt, uint64_t ia, uint64_t size,
+			 pgtable_leaf_fn fn, void *ctx);
+/* The PT_* flags a valid leaf descriptor grants (the inverse of the
+ * flags pgtable_map was given, PT_BLOCK aside). */
+unsigned pgtable_leaf_flags(const struct pgtable *pt, uint64_t desc);
+
 /* The MAIR value pgtable's stage-1 attribute indexes assume. */
 #define PGTABLE_MAIR UINT64_C(0x04FF) /* attr0 Normal WB, attr1 Device-nGnRE */
 
