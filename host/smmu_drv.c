@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/cdtab.h"
 #include "host/pgtable.h"
 #include "host/smmu_regs.h"
+#include "host/ste_cd_writer.h"
 
 #define POLL_STEP 4u          /* cycles between register polls */
 #define POLL_LIMIT 1000000u   /* cycles before giving up */
@@ -23,6 +25,12 @@ struct hq {
 	uint64_t base;
 	unsigned log2;
 	uint32_t prod, cons; /* driver's shadow copies, wrap bit included */
+};
+
+/* A stream's CD table */
+struct stream_cd {
+	uint32_t sid;
+	struct cdtab ct;
 };
 
 struct hsmmu {
@@ -39,6 +47,14 @@ struct hsmmu {
 	uint32_t nl1;
 	struct hq cmdq, evtq;
 	uint32_t cmd_error;
+	uint64_t syncs;             /* CMD_SYNCs issued */
+	enum hsmmu_sync_wait sync_wait;
+	uint64_t msi_pa;            /* CMD_SYNC MSI target word */
+	uint32_t msi_seq;           /* MSIData of the last CMD_SYNC */
+	hsmmu_write_observer_fn observer;
+	void *observer_ctx;
+	struct stream_cd *cds;      /* CD tables, by stream */
+	unsigned ncds;
 };
 
 static void errf(char *err, unsigned len, const char *fmt, ...)
@@ -233,6 +249,11 @@ void hsmmu_remove(struct hsmmu *h)
 	if (!h)
 		return;
 	write_cr0(h, 0);
+	for (unsigned i = 0; i < h->ncds; i++)
+		cdtab_destroy(&h->cds[i].ct, h->hm);
+	free(h->cds);
+	if (h->msi_pa)
+		hostmem_free(h->hm, h->msi_pa, 8);
 	for (uint32_t i = 0; h->l2 && i < h->nl1; i++)
 		if (h->l2[i])
 			hostmem_free(h->hm, h->l2[i],
@@ -277,34 +298,6 @@ uint64_t hsmmu_ste_pa(struct hsmmu *h, uint32_t sid)
 		hsmmu_sync(h);
 	}
 	return h->l2[i] + (uint64_t)(sid & ((1u << L2_SPLIT) - 1)) * 64;
-}
-
-static int cfgi_ste(struct hsmmu *h, uint32_t sid)
-{
-	uint64_t cmd[2] = { 0, 0 };
-
-	fset(cmd, CMD_OPCODE, OP_CFGI_STE);
-	fset(cmd, CMD_SID, sid);
-	fset(cmd, CMD_LEAF, 1);
-	if (hsmmu_cmd(h, cmd))
-		return -EIO;
-	return hsmmu_sync(h);
-}
-
-int hsmmu_install_ste(struct hsmmu *h, uint32_t sid, const uint64_t ste[8])
-{
-	uint64_t pa = hsmmu_ste_pa(h, sid);
-
-	if (!pa)
-		return -EINVAL;
-	/* Break-before-make: V=0, invalidate, body, then word 0 with V. */
-	pmem_write64(h->mem, pa, 0, NULL);
-	if (cfgi_ste(h, sid))
-		return -EIO;
-	for (int i = 7; i >= 1; i--)
-		pmem_write64(h->mem, pa + 8 * (uint64_t)i, ste[i], NULL);
-	pmem_write64(h->mem, pa, ste[0], NULL);
-	return cfgi_ste(h, sid);
 }
 
 static uint32_t q_inc(const struct hq *q, uint32_t p)
@@ -356,15 +349,9 @@ int hsmmu_cmd(struct hsmmu *h, const uint64_t cmd[2])
 	return 0;
 }
 
-int hsmmu_sync(struct hsmmu *h)
+/* Wait until CONS passes `target`, the index after our CMD_SYNC. */
+static int wait_cons(struct hsmmu *h, uint32_t target)
 {
-	uint64_t cmd[2] = { 0, 0 };
-
-	fset(cmd, CMD_OPCODE, OP_CMD_SYNC);
-	if (hsmmu_cmd(h, cmd))
-		return -EIO;
-	uint32_t target = h->cmdq.prod;
-
 	for (unsigned t = 0; t < POLL_LIMIT; t += POLL_STEP) {
 		if (!refresh_cons(h))
 			return -EIO;
@@ -373,6 +360,93 @@ int hsmmu_sync(struct hsmmu *h)
 		poll_wait(h);
 	}
 	return -ETIMEDOUT;
+}
+
+/*
+ * Wait for the CMD_SYNC's MSI (§4.7.3 CS=SIG_IRQ): the SMMU writes
+ * MSIData to MSIAddr once every earlier command has completed. A command
+ * error stops the queue before the sync, so watch GERROR.CMDQ_ERR too.
+ */
+static int wait_msi(struct hsmmu *h, uint32_t target)
+{
+	for (unsigned t = 0; t < POLL_LIMIT; t += POLL_STEP) {
+		uint32_t v = 0;
+
+		pmem_read32(h->mem, h->msi_pa, &v, NULL);
+		if (v == h->msi_seq) {
+			h->cmdq.cons = target;
+			return 0;
+		}
+		if (rget(hsmmu_read32(h, R_GERROR) ^
+			 hsmmu_read32(h, R_GERRORN), GERROR_F_CMDQ_ERR)) {
+			refresh_cons(h);
+			return -EIO;
+		}
+		poll_wait(h);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Queue a CMD_SYNC after whatever is queued and wait for it. */
+static int sync_and_wait(struct hsmmu *h)
+{
+	uint64_t cmd[2] = { 0, 0 };
+	bool msi = h->sync_wait == HSMMU_SYNC_MSI;
+
+	fset(cmd, CMD_OPCODE, OP_CMD_SYNC);
+	if (msi) {
+		/* never 0, the value of the word before the first MSI */
+		if (++h->msi_seq == 0)
+			h->msi_seq = 1;
+		fset(cmd, CMD_SYNC_CS, CMD_SYNC_CS_IRQ);
+		fset(cmd, CMD_SYNC_MSH, CMD_SYNC_MSH_ISH);
+		fset(cmd, CMD_SYNC_MSIATTR, CMD_SYNC_MSIATTR_WB);
+		fset(cmd, CMD_SYNC_MSIDATA, h->msi_seq);
+		fset(cmd, CMD_SYNC_MSIADDR, h->msi_pa >> 2);
+	}
+	if (hsmmu_cmd(h, cmd))
+		return -EIO;
+	h->syncs++;
+	return msi ? wait_msi(h, h->cmdq.prod) : wait_cons(h, h->cmdq.prod);
+}
+
+int hsmmu_sync(struct hsmmu *h)
+{
+	return sync_and_wait(h);
+}
+
+int hsmmu_cmd_batch(struct hsmmu *h, const uint64_t (*cmds)[2], unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (hsmmu_cmd(h, cmds[i]))
+			return -EIO;
+	return sync_and_wait(h);
+}
+
+int hsmmu_set_sync_wait(struct hsmmu *h, enum hsmmu_sync_wait mode)
+{
+	if (mode == HSMMU_SYNC_MSI) {
+		if (!rget(h->idr[0], IDR0_MSI))
+			return -ENOTSUP;
+		if (!h->msi_pa) {
+			h->msi_pa = hostmem_alloc(h->hm, 8, 8);
+			if (!h->msi_pa)
+				return -ENOMEM;
+			h->msi_seq = 0;
+		}
+	}
+	h->sync_wait = mode;
+	return 0;
+}
+
+uint64_t hsmmu_sync_msi_pa(const struct hsmmu *h)
+{
+	return h->sync_wait == HSMMU_SYNC_MSI ? h->msi_pa : 0;
+}
+
+uint64_t hsmmu_sync_count(const struct hsmmu *h)
+{
+	return h->syncs;
 }
 
 uint32_t hsmmu_cmd_error(const struct hsmmu *h)
@@ -440,5 +514,276 @@ void hsmmu_cd_from_pgtable(uint64_t cd[8], const struct pgtable *pt,
 	fset(cd, CD_ASET, 0);
 	fset(cd, CD_ASID, asid);
 	fset(cd, CD_TTB0, pt->root >> 4);
+	fset(cd, CD_MAIR, PGTABLE_MAIR);
+}
+
+/* --- hitless STE / CD writes ------------------------------------------ */
+
+void hsmmu_set_write_observer(struct hsmmu *h, hsmmu_write_observer_fn fn,
+			      void *ctx)
+{
+	h->observer = fn;
+	h->observer_ctx = ctx;
+}
+
+struct live_entry {
+	struct hsmmu *h;
+	enum hsmmu_entry_kind kind;
+	uint64_t pa;
+	uint64_t inval[2];  /* CMD_CFGI_STE or CMD_CFGI_CD */
+};
+
+static void live_write(void *ctx, unsigned i, uint64_t v)
+{
+	struct live_entry *e = ctx;
+
+	pmem_write64(e->h->mem, e->pa + 8 * (uint64_t)i, v, NULL);
+	if (e->h->observer)
+		e->h->observer(e->h->observer_ctx, e->kind, e->pa, i);
+}
+
+static int live_sync(void *ctx)
+{
+	struct live_entry *e = ctx;
+
+	return hsmmu_cmd_batch(e->h, (const uint64_t (*)[2])&e->inval, 1);
+}
+
+static int write_entry(struct live_entry *e, const uint64_t target[8])
+{
+	struct entry_writer w = {
+		.used = e->kind == HSMMU_ENTRY_STE ? ste_used_bits
+						   : cd_used_bits,
+		.write = live_write,
+		.sync = live_sync,
+		.ctx = e,
+	};
+	uint64_t cur[ENTRY_WORDS];
+
+	for (unsigned i = 0; i < ENTRY_WORDS; i++) {
+		cur[i] = 0;
+		if (pmem_read64(e->h->mem, e->pa + 8 * (uint64_t)i, &cur[i],
+				NULL) != MEM_OK)
+			return -EFAULT;
+	}
+	return entry_write(&w, cur, target);
+}
+
+int hsmmu_write_ste(struct hsmmu *h, uint32_t sid, const uint64_t target[8])
+{
+	struct live_entry e = { .h = h, .kind = HSMMU_ENTRY_STE };
+
+	e.pa = hsmmu_ste_pa(h, sid);
+	if (!e.pa)
+		return -EINVAL;
+	/* §4.3.1 CFGI_STE, Leaf: the STE only, not the L1STD */
+	fset(e.inval, CMD_OPCODE, OP_CFGI_STE);
+	fset(e.inval, CMD_SID, sid);
+	fset(e.inval, CMD_LEAF, 1);
+	return write_entry(&e, target);
+}
+
+int hsmmu_install_ste(struct hsmmu *h, uint32_t sid, const uint64_t ste[8])
+{
+	return hsmmu_write_ste(h, sid, ste);
+}
+
+static void cfgi_cd_cmd(uint64_t cmd[2], uint32_t sid, uint32_t ssid,
+			bool leaf)
+{
+	cmd[0] = cmd[1] = 0;
+	fset(cmd, CMD_OPCODE, OP_CFGI_CD);
+	fset(cmd, CMD_SID, sid);
+	fset(cmd, CMD_SSID, ssid);
+	fset(cmd, CMD_LEAF, leaf);
+}
+
+int hsmmu_write_cd_at(struct hsmmu *h, uint32_t sid, uint32_t ssid,
+		      uint64_t cd_pa, const uint64_t target[8])
+{
+	struct live_entry e = { .h = h, .kind = HSMMU_ENTRY_CD, .pa = cd_pa };
+
+	cfgi_cd_cmd(e.inval, sid, ssid, true);
+	return write_entry(&e, target);
+}
+
+/* --- CD tables ------------------------------------------------------- */
+
+static struct stream_cd *find_cd(const struct hsmmu *h, uint32_t sid)
+{
+	for (unsigned i = 0; i < h->ncds; i++)
+		if (h->cds[i].sid == sid)
+			return &h->cds[i];
+	return NULL;
+}
+
+int hsmmu_cdtab_alloc(struct hsmmu *h, uint32_t sid, unsigned ssid_bits)
+{
+	unsigned ssidsize = (unsigned)rget(h->idr[1], IDR1_SSIDSIZE);
+	unsigned bits = min_u(ssid_bits, ssidsize);
+	struct stream_cd *n;
+
+	if (find_cd(h, sid))
+		return -EEXIST;
+	n = realloc(h->cds, (h->ncds + 1) * sizeof(*h->cds));
+	if (!n)
+		return -ENOMEM;
+	h->cds = n;
+	n = &h->cds[h->ncds];
+	n->sid = sid;
+	/* 2-level only where it saves memory: more CDs than one leaf */
+	if (!cdtab_init(&n->ct, h->hm, bits,
+			rget(h->idr[0], IDR0_CD2L) != 0))
+		return -ENOMEM;
+	h->ncds++;
+	return 0;
+}
+
+void hsmmu_cdtab_free(struct hsmmu *h, uint32_t sid)
+{
+	struct stream_cd *c = find_cd(h, sid);
+
+	if (!c)
+		return;
+	cdtab_destroy(&c->ct, h->hm);
+	*c = h->cds[--h->ncds];
+}
+
+uint64_t hsmmu_cd_pa(struct hsmmu *h, uint32_t sid, uint32_t ssid)
+{
+	struct stream_cd *c = find_cd(h, sid);
+	bool new_l1;
+	uint64_t pa, cmd[2];
+
+	if (!c)
+		return 0;
+	pa = cdtab_cd_pa(&c->ct, h->hm, ssid, &new_l1);
+	if (pa && new_l1) {
+		/* §3.21.3: any change to a structure, even an invalid one,
+		 * is followed by its invalidation; Leaf=0 takes the L1CD */
+		cfgi_cd_cmd(cmd, sid, ssid, false);
+		if (hsmmu_cmd_batch(h, (const uint64_t (*)[2])&cmd, 1))
+			return 0;
+	}
+	return pa;
+}
+
+uint64_t hsmmu_cd_l1_pa(const struct hsmmu *h, uint32_t sid, uint32_t ssid)
+{
+	const struct stream_cd *c = find_cd(h, sid);
+
+	return c ? cdtab_l1_pa(&c->ct, ssid) : 0;
+}
+
+bool hsmmu_cdtab_info(const struct hsmmu *h, uint32_t sid,
+		      struct hsmmu_cdtab_info *out)
+{
+	const struct stream_cd *c = find_cd(h, sid);
+
+	if (!c)
+		return false;
+	out->base = c->ct.base;
+	out->s1fmt = c->ct.s1fmt;
+	out->s1cdmax = c->ct.s1cdmax;
+	out->l1_entries = c->ct.nl1;
+	return true;
+}
+
+int hsmmu_write_cd(struct hsmmu *h, uint32_t sid, uint32_t ssid,
+		   const uint64_t target[8])
+{
+	const struct stream_cd *c = find_cd(h, sid);
+	uint64_t pa;
+
+	if (!c)
+		return -ENOENT;
+	if (c->ct.s1cdmax < 32 && (ssid >> c->ct.s1cdmax))
+		return -ERANGE;
+	pa = hsmmu_cd_pa(h, sid, ssid);
+	if (!pa)
+		return -ENOMEM;
+	return hsmmu_write_cd_at(h, sid, ssid, pa, target);
+}
+
+int hsmmu_ste_s1_cdtab(const struct hsmmu *h, uint32_t sid, unsigned s1dss,
+		       uint64_t ste[8])
+{
+	const struct stream_cd *c = find_cd(h, sid);
+
+	if (!c)
+		return -ENOENT;
+	hsmmu_ste_s1_cd(ste, c->ct.base, c->ct.s1fmt, c->ct.s1cdmax, s1dss);
+	return 0;
+}
+
+/* --- STE / CD builders ------------------------------------------------ */
+
+void hsmmu_ste_abort(uint64_t ste[8])
+{
+	memset(ste, 0, 8 * sizeof(*ste));
+	fset(ste, STE_V, 1);
+	fset(ste, STE_CONFIG, STE_CFG_ABORT);
+}
+
+void hsmmu_ste_bypass(uint64_t ste[8])
+{
+	memset(ste, 0, 8 * sizeof(*ste));
+	fset(ste, STE_V, 1);
+	fset(ste, STE_CONFIG, STE_CFG_BYPASS);
+	fset(ste, STE_SHCFG, STE_SHCFG_INCOMING);
+}
+
+void hsmmu_ste_s1_cd(uint64_t ste[8], uint64_t s1ctxptr, unsigned s1fmt,
+		     unsigned s1cdmax, unsigned s1dss)
+{
+	memset(ste, 0, 8 * sizeof(*ste));
+	fset(ste, STE_V, 1);
+	fset(ste, STE_CONFIG, STE_CFG_S1);
+	fset(ste, STE_S1CONTEXTPTR, s1ctxptr >> 6);
+	fset(ste, STE_S1CDMAX, s1cdmax);
+	/* §5.2: S1Fmt and S1DSS mean something only with substreams */
+	if (s1cdmax) {
+		fset(ste, STE_S1FMT, s1fmt);
+		fset(ste, STE_S1DSS, s1dss);
+		if (s1dss == STE_S1DSS_BYPASS)
+			fset(ste, STE_SHCFG, STE_SHCFG_INCOMING);
+	}
+	fset(ste, STE_S1CIR, 1);
+	fset(ste, STE_S1COR, 1);
+	fset(ste, STE_S1CSH, 3);
+}
+
+void hsmmu_ste_s2(uint64_t ste[8], const struct pgtable *pt, uint16_t vmid,
+		  unsigned s2ps)
+{
+	memset(ste, 0, 8 * sizeof(*ste));
+	fset(ste, STE_V, 1);
+	fset(ste, STE_CONFIG, STE_CFG_S2);
+	fset(ste, STE_SHCFG, STE_SHCFG_INCOMING);
+	fset(ste, STE_S2VMID, vmid);
+	fset(ste, STE_S2T0SZ, pgtable_tsz(pt));
+	fset(ste, STE_S2SL0, pgtable_s2sl0(pt));
+	fset(ste, STE_S2IR0, 1);
+	fset(ste, STE_S2OR0, 1);
+	fset(ste, STE_S2SH0, 3);
+	fset(ste, STE_S2TG, pgtable_tg0(pt));
+	fset(ste, STE_S2PS, s2ps);
+	fset(ste, STE_S2AA64, 1);
+	fset(ste, STE_S2R, 1);
+	fset(ste, STE_S2TTB, pt->root >> 4);
+}
+
+void hsmmu_cd_quiet(uint64_t cd[8], uint16_t asid, unsigned ips)
+{
+	memset(cd, 0, 8 * sizeof(*cd));
+	fset(cd, CD_EPD0, 1);
+	fset(cd, CD_EPD1, 1);
+	fset(cd, CD_V, 1);
+	fset(cd, CD_IPS, ips);
+	fset(cd, CD_AA64, 1);
+	fset(cd, CD_R, 0);
+	fset(cd, CD_A, 1);
+	fset(cd, CD_S, 0);
+	fset(cd, CD_ASID, asid);
 	fset(cd, CD_MAIR, PGTABLE_MAIR);
 }

@@ -4,11 +4,11 @@
  * hardware — MMIO register accesses through the physical address space
  * and structures in simulated memory. It never calls into smmu/.
  *
- * This is the driver's first layer: probe, stream table (linear or
- * 2-level), command and event queues, enable through CR0/CR0ACK, command
- * submission with CMD_SYNC polling, event consumption, and STE
- * installation. Hitless STE/CD updates, PRI and MSIs come with the host
- * issue (docs/architecture.md).
+ * Probe, stream table (linear or 2-level), command and event queues,
+ * enable through CR0/CR0ACK, command submission with CMD_SYNC completion
+ * by polling CMDQ_CONS or by a CMD_SYNC MSI, event consumption, hitless
+ * STE and CD updates (host/ste_cd_writer.h) and per-stream CD tables
+ * (host/cdtab.h).
  */
 #ifndef SMMUSIM_HOST_SMMU_DRV_H
 #define SMMUSIM_HOST_SMMU_DRV_H
@@ -44,8 +44,76 @@ void hsmmu_write64(struct hsmmu *h, uint64_t off, uint64_t v);
 /* PA of STE `sid`, allocating its level-2 table on demand; 0 if out of
  * range. */
 uint64_t hsmmu_ste_pa(struct hsmmu *h, uint32_t sid);
-/* Write an STE (V=0 first, body, then word 0) and invalidate it. */
+/* Install an STE: the same as hsmmu_write_ste. */
 int hsmmu_install_ste(struct hsmmu *h, uint32_t sid, const uint64_t ste[8]);
+
+/*
+ * Hitless update of STE `sid` to `target` (ste_cd_writer.h): the SMMU sees
+ * the old or the new configuration at every step, or, when two words must
+ * change together, V=0 in between. Each step is followed by CMD_CFGI_STE
+ * (Leaf) and a CMD_SYNC. 0, -EINVAL (bad SID) or -EIO/-ETIMEDOUT.
+ */
+int hsmmu_write_ste(struct hsmmu *h, uint32_t sid, const uint64_t target[8]);
+/* The same for CD `ssid` of the CD table of stream `sid` (see
+ * hsmmu_cdtab_alloc), with CMD_CFGI_CD. -ENOENT without a CD table,
+ * -ERANGE if ssid is out of it. */
+int hsmmu_write_cd(struct hsmmu *h, uint32_t sid, uint32_t ssid,
+		   const uint64_t target[8]);
+/* The same for a CD at `cd_pa` that software placed itself (a single CD
+ * the STE points at directly, say); invalidated as (sid, ssid). */
+int hsmmu_write_cd_at(struct hsmmu *h, uint32_t sid, uint32_t ssid,
+		      uint64_t cd_pa, const uint64_t target[8]);
+
+/* Observability: called after every 64-bit store the driver makes to an
+ * STE or a CD, with the entry's PA and the word index written. */
+enum hsmmu_entry_kind { HSMMU_ENTRY_STE, HSMMU_ENTRY_CD };
+typedef void (*hsmmu_write_observer_fn)(void *ctx,
+					enum hsmmu_entry_kind kind,
+					uint64_t entry_pa, unsigned word);
+void hsmmu_set_write_observer(struct hsmmu *h, hsmmu_write_observer_fn fn,
+			      void *ctx);
+/* CMD_SYNCs the driver has issued since probe (probe's included). */
+uint64_t hsmmu_sync_count(const struct hsmmu *h);
+
+/*
+ * CD tables. hsmmu_cdtab_alloc gives stream `sid` a table for
+ * min(ssid_bits, IDR1.SSIDSIZE) SubstreamID bits: one CD for 0 bits, a
+ * linear table up to 10 bits or without IDR0.CD2L, else a 2-level table
+ * with 64 KiB leaves (S1Fmt 10) whose leaves are allocated on demand.
+ * 0, -EEXIST, -ENOMEM. Free it only once no STE points at it.
+ */
+int hsmmu_cdtab_alloc(struct hsmmu *h, uint32_t sid, unsigned ssid_bits);
+void hsmmu_cdtab_free(struct hsmmu *h, uint32_t sid);
+/* PA of CD `ssid` of stream `sid`, allocating its leaf table and writing
+ * (and invalidating) the L1 descriptor on demand; 0 if none. */
+uint64_t hsmmu_cd_pa(struct hsmmu *h, uint32_t sid, uint32_t ssid);
+struct hsmmu_cdtab_info {
+	uint64_t base;      /* S1ContextPtr */
+	unsigned s1fmt;
+	unsigned s1cdmax;
+	uint32_t l1_entries; /* 0 for a linear table */
+};
+bool hsmmu_cdtab_info(const struct hsmmu *h, uint32_t sid,
+		      struct hsmmu_cdtab_info *out);
+/* PA of the L1 descriptor for `ssid` (0 if linear or no table). */
+uint64_t hsmmu_cd_l1_pa(const struct hsmmu *h, uint32_t sid, uint32_t ssid);
+/* Build the stage-1 STE for stream `sid`'s CD table with S1DSS `s1dss`.
+ * -ENOENT without a CD table. */
+int hsmmu_ste_s1_cdtab(const struct hsmmu *h, uint32_t sid, unsigned s1dss,
+		       uint64_t ste[8]);
+
+/* Batches: queue `n` commands and one CMD_SYNC, and wait once. */
+int hsmmu_cmd_batch(struct hsmmu *h, const uint64_t (*cmds)[2], unsigned n);
+
+/* How the driver waits for a CMD_SYNC to complete. */
+enum hsmmu_sync_wait {
+	HSMMU_SYNC_POLL_CONS,  /* poll CMDQ_CONS (default) */
+	HSMMU_SYNC_MSI,        /* CS=SIG_IRQ with an MSI to memory */
+};
+/* -ENOTSUP for MSI without IDR0.MSI, -ENOMEM. */
+int hsmmu_set_sync_wait(struct hsmmu *h, enum hsmmu_sync_wait mode);
+/* PA of the word CMD_SYNC MSIs write, 0 in polling mode. */
+uint64_t hsmmu_sync_msi_pa(const struct hsmmu *h);
 
 /* Queue one command, waiting for space. 0 or -EIO on a command error. */
 int hsmmu_cmd(struct hsmmu *h, const uint64_t cmd[2]);
@@ -61,9 +129,23 @@ bool hsmmu_pop_event(struct hsmmu *h, uint64_t rec[4]);
 
 /* Build an STE for stage 1 via a linear CD table (S1Fmt 0). */
 void hsmmu_ste_s1(uint64_t ste[8], uint64_t cd_table_pa, unsigned s1cdmax);
+/* Build an STE for stage 1 through any CD table layout. Overrides keep
+ * the incoming attributes when S1DSS bypasses stage 1. */
+void hsmmu_ste_s1_cd(uint64_t ste[8], uint64_t s1ctxptr, unsigned s1fmt,
+		     unsigned s1cdmax, unsigned s1dss);
+/* An STE that aborts all traffic silently (V=1, Config=000). */
+void hsmmu_ste_abort(uint64_t ste[8]);
+/* An STE that bypasses both stages with the incoming attributes. */
+void hsmmu_ste_bypass(uint64_t ste[8]);
 /* Build a stage-1 CD from a page table (TTB0 only, EPD1=1). */
 struct pgtable;
 void hsmmu_cd_from_pgtable(uint64_t cd[8], const struct pgtable *pt,
 			   uint16_t asid, unsigned ips);
+/* A stage-2-only STE from a stage-2 page table. */
+void hsmmu_ste_s2(uint64_t ste[8], const struct pgtable *pt, uint16_t vmid,
+		  unsigned s2ps);
+/* A valid CD that translates nothing and reports nothing: both TTBs
+ * disabled, faults abort silently (EPD0=EPD1=1, A=1, R=0, S=0). */
+void hsmmu_cd_quiet(uint64_t cd[8], uint16_t asid, unsigned ips);
 
 #endif

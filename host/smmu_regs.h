@@ -98,8 +98,61 @@ enum {
 #define STE_S2R FLD(2, 58, 58)
 #define STE_S2TTB FLD(3, 51, 4)
 
+/* The rest of the STE, as the hitless writer needs to know which bits
+ * each configuration uses (§5.2; facts §3.2). */
+#define STE_S2HWU FLD(1, 11, 8)
+#define STE_DRE FLD(1, 12, 12)
+#define STE_CONT FLD(1, 16, 13)
+#define STE_DCP FLD(1, 17, 17)
+#define STE_PPAR FLD(1, 18, 18)
+#define STE_MEV FLD(1, 19, 19)
+#define STE_S1PIE FLD(1, 24, 24)
+#define STE_S2FWB FLD(1, 25, 25)
+#define STE_S1MPAM FLD(1, 26, 26)
+#define STE_S1STALLD FLD(1, 27, 27)
+#define STE_MEMATTR FLD(1, 35, 32)
+#define STE_MTCFG FLD(1, 36, 36)
+#define STE_ALLOCCFG FLD(1, 40, 37)
+#define STE_NSCFG FLD(1, 47, 46)
+#define STE_PRIVCFG FLD(1, 49, 48)
+#define STE_INSTCFG FLD(1, 51, 50)
+#define STE_IMPDEF1 FLD(1, 63, 52)
+#define STE_S2ENDI FLD(2, 52, 52)
+#define STE_S2AFFD FLD(2, 53, 53)
+#define STE_S2PTW FLD(2, 54, 54)
+#define STE_S2HD FLD(2, 55, 55)
+#define STE_S2HA FLD(2, 56, 56)
+#define STE_S2S FLD(2, 57, 57)
+#define STE_S2HAFT FLD(2, 59, 59)
+#define STE_S2PIE FLD(2, 60, 60)
+#define STE_S2POE FLD(2, 61, 61)
+#define STE_DPT_VMATCH FLD(2, 63, 62)
+#define STE_S2NSW FLD(3, 0, 0)
+#define STE_S2NSA FLD(3, 1, 1)
+#define STE_S2SL0_2 FLD(3, 2, 2)
+#define STE_S2DS FLD(3, 3, 3)
+#define STE_S2TTB_ALL FLD(3, 55, 4)  /* S2TTB at its widest (v3.4+) */
+#define STE_S2SKL FLD(3, 62, 61)
+#define STE_IMPDEF4 FLD(4, 15, 0)
+#define STE_PARTID FLD(4, 31, 16)
+#define STE_MECID FLD(4, 63, 48)
+#define STE_PMG FLD(5, 7, 0)
+#define STE_MPAM_NS FLD(5, 8, 8)
+#define STE_VMSPTR FLD(5, 55, 12)
+#define STE_S2POI FLD(7, 63, 0)
+
 enum { STE_CFG_ABORT = 0, STE_CFG_BYPASS = 4, STE_CFG_S1 = 5,
        STE_CFG_S2 = 6, STE_CFG_NESTED = 7 };
+/* Config bits (§5.2 Config): 1xx translate-or-bypass, xx1 S1, x1x S2 */
+#define STE_CFG_NOT_ABORT 4u
+#define STE_CFG_S1_BIT 1u
+#define STE_CFG_S2_BIT 2u
+/* S1Fmt, S1DSS and STRW encodings */
+enum { STE_S1FMT_LINEAR = 0, STE_S1FMT_2L_4K = 1, STE_S1FMT_2L_64K = 2 };
+enum { STE_S1DSS_TERMINATE = 0, STE_S1DSS_BYPASS = 1, STE_S1DSS_SSID0 = 2 };
+enum { STE_STRW_NSEL1 = 0, STE_STRW_EL2 = 2 };
+/* SHCFG: use the incoming shareability */
+#define STE_SHCFG_INCOMING 1u
 
 /* CD (§5.4) */
 #define CD_T0SZ FLD(0, 5, 0)
@@ -119,6 +172,46 @@ enum { STE_CFG_ABORT = 0, STE_CFG_BYPASS = 4, STE_CFG_S1 = 5,
 #define CD_ASID FLD(0, 63, 48)
 #define CD_TTB0 FLD(1, 51, 4)
 #define CD_MAIR FLD(3, 63, 0)
+#define CD_ENDI FLD(0, 15, 15)
+#define CD_T1SZ FLD(0, 21, 16)
+#define CD_TG1 FLD(0, 23, 22)
+#define CD_IR1 FLD(0, 25, 24)
+#define CD_OR1 FLD(0, 27, 26)
+#define CD_SH1 FLD(0, 29, 28)
+#define CD_WXN FLD(0, 36, 36)
+#define CD_UWXN FLD(0, 37, 37)
+#define CD_TBI0 FLD(0, 38, 38)
+#define CD_TBI1 FLD(0, 39, 39)
+#define CD_PAN FLD(0, 40, 40)
+#define CD_HD FLD(0, 42, 42)
+#define CD_HA FLD(0, 43, 43)
+#define CD_S FLD(0, 44, 44)
+#define CD_NSCFG0 FLD(1, 0, 0)
+#define CD_HAD0 FLD(1, 1, 1)
+#define CD_E0PD0 FLD(1, 2, 2)
+#define CD_HAFT FLD(1, 3, 3)
+#define CD_TTB0_ALL FLD(1, 55, 4)   /* TTB0 at its widest (v3.4+) */
+#define CD_PNCH FLD(1, 58, 58)
+#define CD_EPAN FLD(1, 59, 59)
+#define CD_HWU0 FLD(1, 63, 60)
+#define CD_NSCFG1 FLD(2, 0, 0)
+#define CD_HAD1 FLD(2, 1, 1)
+#define CD_E0PD1 FLD(2, 2, 2)
+#define CD_AIE FLD(2, 3, 3)
+#define CD_TTB1 FLD(2, 55, 4)
+#define CD_DS FLD(2, 58, 58)
+#define CD_PIE FLD(2, 59, 59)
+#define CD_HWU1 FLD(2, 63, 60)
+#define CD_AMAIR FLD(4, 63, 0)
+#define CD_IMPDEF FLD(5, 31, 0)
+#define CD_PARTID FLD(5, 47, 32)
+#define CD_PMG FLD(5, 55, 48)
+#define CD_PIIU FLD(6, 47, 0)
+#define CD_PIIP FLD(7, 47, 0)
+
+/* L1 CD descriptor (§5.3; facts §4.2) */
+#define L1CD_DESC_V RFLD(0, 0)
+#define L1CD_DESC_L2PTR RFLD(55, 12)
 
 /* Commands (§4; facts §5) */
 #define CMD_OPCODE FLD(0, 7, 0)
@@ -135,6 +228,13 @@ enum { STE_CFG_ABORT = 0, STE_CFG_BYPASS = 4, STE_CFG_S1 = 5,
 #define CMD_SYNC_MSIATTR FLD(0, 27, 24)
 #define CMD_SYNC_MSIDATA FLD(0, 63, 32)
 #define CMD_SYNC_MSIADDR FLD(1, 55, 2)
+/* CMD_SYNC.CS and MSH encodings (§4.7.3) */
+enum { CMD_SYNC_CS_NONE = 0, CMD_SYNC_CS_IRQ = 1, CMD_SYNC_CS_SEV = 2 };
+enum { CMD_SYNC_MSH_NSH = 0, CMD_SYNC_MSH_OSH = 2, CMD_SYNC_MSH_ISH = 3 };
+/* MSIAttr: STE.MemAttr encoding, Normal inner/outer write-back */
+#define CMD_SYNC_MSIATTR_WB 0xFu
+/* GERROR.CMDQ_ERR */
+#define GERROR_F_CMDQ_ERR RFLD(0, 0)
 
 enum {
 	OP_PREFETCH_CONFIG = 0x01, OP_PREFETCH_ADDR = 0x02,
