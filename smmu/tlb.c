@@ -68,6 +68,7 @@
  */
 #include "smmu/smmu_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,54 +227,19 @@ static void way_kill(struct smmu_tlb *t, size_t i)
 
 /* --- lookup and insert ---------------------------------------------- */
 
-const struct tlb_entry *tlb_lookup_ref(struct smmu *smmu,
-				       const struct tlb_tag *tag, uint64_t ia)
+/*
+ * Probe every entry size present for an entry that translates ia under
+ * tag, skipping `skip`; the index of the first found, or -1.
+ */
+static ptrdiff_t tlb_probe(struct smmu *smmu, const struct tlb_tag *tag,
+			   uint64_t ia, const struct tlb_entry *skip)
 {
 	struct smmu_tlb *t = smmu->tlb;
 	struct tlb_tag ct;
 	uint64_t base, sizes;
 
 	if (!t || !t->sets)
-		return NULL;
-	ct = tag_canon(smmu, tag);
-	base = tag_key(&ct, 0);
-	sizes = t->sizes;
-	while (sizes) {
-		unsigned s = (unsigned)__builtin_ctzll(sizes);
-		uint64_t ia_al = ia & ~bits_mask(s);
-		uint64_t want = rset(base, TLBK_SIZE, s);
-		size_t i = (size_t)set_of(t, ia_al, s, want) * t->ways;
-		size_t end = i + t->ways;
-
-		sizes &= sizes - 1;
-		for (; i < end; i++) {
-			struct tlb_way *w = &t->tagv[i];
-
-			if (w->ia != ia_al || ((w->key ^ want) & w->amask))
-				continue;
-			if (t->policy == SMMU_REPL_LRU)
-				w->stamp = ++t->clock;
-			return &t->ent[i];
-		}
-	}
-	return NULL;
-}
-
-/*
- * §3.21.1: a TLB multi-match. Software that changes a mapping's size
- * (block <-> table of pages) without break-before-make can leave two
- * entries of different sizes that both translate `ia` in the same
- * context. Returns true if an entry other than `hit` matches.
- */
-bool tlb_conflict(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
-		  const struct tlb_entry *hit)
-{
-	struct smmu_tlb *t = smmu->tlb;
-	struct tlb_tag ct;
-	uint64_t base, sizes;
-
-	if (!t || !t->sets || !(t->sizes & (t->sizes - 1)))
-		return false; /* one entry size present: no multi-match */
+		return -1;
 	ct = tag_canon(smmu, tag);
 	base = tag_key(&ct, 0);
 	sizes = t->sizes;
@@ -289,11 +255,40 @@ bool tlb_conflict(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
 			const struct tlb_way *w = &t->tagv[i];
 
 			if (w->ia == ia_al && !((w->key ^ want) & w->amask) &&
-			    &t->ent[i] != hit)
-				return true;
+			    &t->ent[i] != skip)
+				return (ptrdiff_t)i;
 		}
 	}
-	return false;
+	return -1;
+}
+
+const struct tlb_entry *tlb_lookup_ref(struct smmu *smmu,
+				       const struct tlb_tag *tag, uint64_t ia)
+{
+	struct smmu_tlb *t = smmu->tlb;
+	ptrdiff_t i = tlb_probe(smmu, tag, ia, NULL);
+
+	if (i < 0)
+		return NULL;
+	if (t->policy == SMMU_REPL_LRU)
+		t->tagv[i].stamp = ++t->clock;
+	return &t->ent[i];
+}
+
+/*
+ * §3.21.1: a TLB multi-match. Software that changes a mapping's size
+ * (block <-> table of pages) without break-before-make can leave two
+ * entries of different sizes that both translate `ia` in the same
+ * context. Returns true if an entry other than `hit` matches.
+ */
+bool tlb_conflict(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
+		  const struct tlb_entry *hit)
+{
+	const struct smmu_tlb *t = smmu->tlb;
+
+	if (!t || !(t->sizes & (t->sizes - 1)))
+		return false; /* one entry size present: no multi-match */
+	return tlb_probe(smmu, tag, ia, hit) >= 0;
 }
 
 void tlb_touch(struct smmu *smmu, const struct tlb_entry *e)
