@@ -14,6 +14,7 @@
 
 #include "host/cdtab.h"
 #include "host/pgtable.h"
+#include "host/asid.h"
 #include "host/smmu_regs.h"
 #include "host/ste_cd_writer.h"
 
@@ -55,6 +56,8 @@ struct hsmmu {
 	void *observer_ctx;
 	struct stream_cd *cds;      /* CD tables, by stream */
 	unsigned ncds;
+	struct idspace *asids;      /* the driver's ASIDs (IDR0.ASID16) */
+	struct idspace *vmids;      /* and VMIDs (IDR0.VMID16) */
 };
 
 static void errf(char *err, unsigned len, const char *fmt, ...)
@@ -155,6 +158,15 @@ struct hsmmu *hsmmu_probe(struct sim *sim, struct hostmem *hm,
 	h->mmio = p->mmio_base;
 	for (unsigned i = 0; i < 6; i++)
 		h->idr[i] = hsmmu_read32(h, R_IDR0 + 4 * i);
+	h->asids = asid_space_create(rget(h->idr[0], IDR0_ASID16));
+	h->vmids = vmid_space_create(rget(h->idr[0], IDR0_VMID16));
+	if (!h->asids || !h->vmids) {
+		errf(err, errlen, "out of memory");
+		idspace_destroy(h->asids);
+		idspace_destroy(h->vmids);
+		free(h);
+		return NULL;
+	}
 
 	unsigned sidsize = (unsigned)rget(h->idr[1], IDR1_SIDSIZE);
 
@@ -249,6 +261,8 @@ void hsmmu_remove(struct hsmmu *h)
 	if (!h)
 		return;
 	write_cr0(h, 0);
+	idspace_destroy(h->asids);
+	idspace_destroy(h->vmids);
 	for (unsigned i = 0; i < h->ncds; i++)
 		cdtab_destroy(&h->cds[i].ct, h->hm);
 	free(h->cds);
@@ -447,6 +461,16 @@ uint64_t hsmmu_sync_msi_pa(const struct hsmmu *h)
 uint64_t hsmmu_sync_count(const struct hsmmu *h)
 {
 	return h->syncs;
+}
+
+struct idspace *hsmmu_asids(struct hsmmu *h)
+{
+	return h->asids;
+}
+
+struct idspace *hsmmu_vmids(struct hsmmu *h)
+{
+	return h->vmids;
 }
 
 uint32_t hsmmu_cmd_error(const struct hsmmu *h)

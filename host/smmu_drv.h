@@ -119,6 +119,12 @@ uint64_t hsmmu_sync_msi_pa(const struct hsmmu *h);
 int hsmmu_cmd(struct hsmmu *h, const uint64_t cmd[2]);
 /* CMD_SYNC and poll until consumed: 0, or -EIO with *cerror set. */
 int hsmmu_sync(struct hsmmu *h);
+/* The driver's own ASID and VMID allocators (host/asid.h), sized from
+ * IDR0.ASID16 / VMID16: whoever writes CDs or S2 STEs takes IDs here. */
+struct idspace;
+struct idspace *hsmmu_asids(struct hsmmu *h);
+struct idspace *hsmmu_vmids(struct hsmmu *h);
+
 /* Last command error (CMDQ_CONS.ERR) seen, 0 if none. */
 uint32_t hsmmu_cmd_error(const struct hsmmu *h);
 /* Acknowledge a command error so consumption resumes (after fixing it). */

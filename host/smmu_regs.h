@@ -50,6 +50,8 @@ enum {
 #define IDR0_MSI RFLD(13, 13)
 #define IDR0_PRI RFLD(16, 16)
 #define IDR0_CD2L RFLD(19, 19)
+#define IDR0_ASID16 RFLD(12, 12)
+#define IDR0_VMID16 RFLD(18, 18)
 #define IDR0_STALL_MODEL RFLD(25, 24)
 #define IDR0_ST_LEVEL RFLD(28, 27)
 #define IDR1_SIDSIZE RFLD(5, 0)

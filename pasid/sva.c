@@ -30,7 +30,6 @@
 #include "host/ste_cd_writer.h"
 
 /* ID register fields host/smmu_regs.h does not define yet (§6.3.1). */
-#define SVA_IDR0_ASID16 RFLD(12, 12)
 
 /* IDR0.STALL_MODEL encodings (§6.3.1) */
 enum { STALL_MODEL_BOTH = 0, STALL_MODEL_TERM = 1, STALL_MODEL_FORCED = 2 };
@@ -83,9 +82,7 @@ struct sva_iommu {
 	struct sva_system *sys;
 	struct hsmmu *drv;
 	unsigned ssidsize, oas, stall_model;
-	/* TODO(driver): use the driver's own ASID allocator once
-	 * host/smmu_drv.h exposes it; until then the SVA layer sizes one
-	 * from IDR0.ASID16 as the driver does. */
+	/* The SMMU driver's ASID allocator (hsmmu_asids), borrowed. */
 	struct idspace *asids;
 	struct sva_dev *devs;
 	unsigned cmd_failures;
@@ -473,11 +470,7 @@ struct sva_iommu *sva_iommu_create(struct sva_system *sys, struct hsmmu *drv)
 	io->ssidsize = (unsigned)rget(idr1, IDR1_SSIDSIZE);
 	io->oas = (unsigned)rget(idr5, IDR5_OAS);
 	io->stall_model = (unsigned)rget(idr0, IDR0_STALL_MODEL);
-	io->asids = asid_space_create(rget(idr0, SVA_IDR0_ASID16));
-	if (!io->asids) {
-		free(io);
-		return NULL;
-	}
+	io->asids = hsmmu_asids(drv); /* the SMMU driver's own allocator */
 	sys->niommus++;
 	return io;
 }
@@ -488,7 +481,6 @@ void sva_iommu_destroy(struct sva_iommu *io)
 		return;
 	while (io->devs)
 		sva_dev_remove(io->devs);
-	idspace_destroy(io->asids);
 	io->sys->niommus--;
 	free(io);
 }
