@@ -14,6 +14,15 @@
  * than the drain point of the translations in flight (timing.c), then
  * sends its completion signal.
  *
+ * CMD_ATC_INV sends its ATS Invalidate Request as it executes
+ * (endpoint.c). A CMD_SYNC also waits for the completion of every request
+ * sent before it: from its execution on, it waits up to
+ * lat.atc_inv_timeout cycles, retiring as soon as the last one arrives
+ * (or at its normal time if that is later). If they are not all answered
+ * by then it is not consumed: CONS.ERR = CERROR_ATC_INV_SYNC and
+ * GERROR.CMDQ_ERR (§3.9.1.4, §4.7.3). Once the error is acknowledged the
+ * SYNC is fetched again and waits again for what is still outstanding.
+ *
  * Reserved fields: only SSec (DW0[10]) is checked, on every opcode; other
  * non-zero reserved fields are ignored (§4.1.3 allows either).
  */
@@ -68,7 +77,10 @@ struct smmu_cmdq {
 	uint8_t cs;
 	uint64_t msi_addr;
 	uint32_t msi_data;
-	struct cmdq_hooks hooks;
+	/* A CMD_SYNC waiting for ATS Invalidate Completions */
+	bool atc_wait;
+	uint64_t atc_mark;    /* the last request it waits for */
+	uint64_t sync_done;   /* when it retires if nothing is outstanding */
 };
 
 /* --- commands ------------------------------------------------------- */
@@ -146,46 +158,63 @@ static uint8_t cmd_tlbi(struct cmd_ctx *c, const struct cmd_desc *d)
 
 static uint8_t cmd_atc_inv(struct cmd_ctx *c, const struct cmd_desc *d)
 {
-	struct smmu_cmdq *q = c->smmu->cmdq;
-	struct cmdq_atc_inv a;
+	struct smmu_atc_inv a;
+	unsigned size = (unsigned)fget(c->cmd, CMD_ATC_SIZE);
 
 	(void)d;
-	a.size = (uint8_t)fget(c->cmd, CMD_ATC_SIZE);
-	if (a.size > ATC_INV_SIZE_MAX)
+	if (size > ATC_INV_SIZE_MAX)
 		return CERROR_ILL;
 	/* §4.5.1: IGNORED while SMMUEN == 0 */
-	if (!smmu_enabled(c->smmu) || !q->hooks.atc_inv)
+	if (!smmu_enabled(c->smmu))
 		return CERROR_NONE;
+	memset(&a, 0, sizeof(a));
 	a.sid = cmd_sid(c);
-	a.ssv = fget(c->cmd, CMD_SSV);
-	a.ssid = (uint32_t)fget(c->cmd, CMD_SUBSTREAMID);
-	a.global = fget(c->cmd, CMD_ATC_GLOBAL);
-	/* Address[11 + Size:0] taken as zero */
+	/* §4.5.1: without substreams SSV == 1 acts as SSV == 0 (one of the
+	 * CONSTRAINED UNPREDICTABLE choices); Global is IGNORED without
+	 * SSV. */
+	a.ssv = fget(c->cmd, CMD_SSV) && c->smmu->impl.ssidsize;
+	if (a.ssv) {
+		a.ssid = (uint32_t)fget(c->cmd, CMD_SUBSTREAMID);
+		a.global = fget(c->cmd, CMD_ATC_GLOBAL);
+	}
+	/* span 4096 * 2^Size; Address[11 + Size:0] taken as zero */
+	a.span_log2 = (uint8_t)(PMEM_PAGE_SHIFT + size);
 	a.addr = fget_inplace(c->cmd, CMD_ATC_ADDR) &
-		 ~bits_mask(PMEM_PAGE_SHIFT + a.size);
-	q->hooks.atc_inv(c->smmu, &a);
+		 ~bits_mask(a.span_log2);
+	ats_inv_send(c->smmu, &a);
 	return CERROR_NONE;
 }
 
 #define PRI_RESP_RESERVED 3u
 
+/* §4.5.2 Resp -> PCIe PRG Response Code (§8.3; facts §7.2) */
+static const uint8_t pri_resp_code[PRI_RESP_RESERVED] = {
+	[0] = PRG_RESP_FAILURE,         /* ResponseFailure */
+	[1] = PRG_RESP_INVALID_REQUEST, /* InvalidRequest */
+	[2] = PRG_RESP_SUCCESS,         /* Success */
+};
+
 static uint8_t cmd_pri_resp(struct cmd_ctx *c, const struct cmd_desc *d)
 {
-	struct smmu_cmdq *q = c->smmu->cmdq;
-	struct cmdq_pri_resp r;
+	unsigned resp = (unsigned)fget(c->cmd, CMD_PRI_RESP_CODE);
+	struct smmu_pri_resp r;
 
 	(void)d;
-	r.resp = (uint8_t)fget(c->cmd, CMD_PRI_RESP_CODE);
-	if (r.resp == PRI_RESP_RESERVED)
+	if (resp == PRI_RESP_RESERVED)
 		return CERROR_ILL;
 	/* §4.5.2: IGNORED while SMMUEN == 0 */
-	if (!smmu_enabled(c->smmu) || !q->hooks.pri_resp)
+	if (!smmu_enabled(c->smmu))
 		return CERROR_NONE;
+	memset(&r, 0, sizeof(r));
 	r.sid = cmd_sid(c);
-	r.ssv = fget(c->cmd, CMD_SSV);
-	r.ssid = (uint32_t)fget(c->cmd, CMD_SUBSTREAMID);
+	/* §4.5.2: SSV == 1 puts a PASID prefix on the response; without
+	 * substreams it acts as SSV == 0 */
+	r.ssv = fget(c->cmd, CMD_SSV) && c->smmu->impl.ssidsize;
+	if (r.ssv)
+		r.ssid = (uint32_t)fget(c->cmd, CMD_SUBSTREAMID);
 	r.prgi = (uint16_t)fget(c->cmd, CMD_PRI_PRGINDEX);
-	q->hooks.pri_resp(c->smmu, &r);
+	r.code = pri_resp_code[resp];
+	endpoint_pri_resp(c->smmu, &r);
 	return CERROR_NONE;
 }
 
@@ -428,6 +457,7 @@ static void cmdq_start(struct smmu *smmu)
 	if (!cmdq_can_consume(smmu))
 		return;
 	q->sync = false;
+	q->atc_wait = false;
 	if (pmem_read(smmu->mem, addr, buf, sizeof(buf), &t) != MEM_OK) {
 		/* §7.1: external abort on the command read */
 		q->err = CERROR_ABT;
@@ -443,12 +473,40 @@ static void cmdq_start(struct smmu *smmu)
 		 * translation in flight */
 		uint64_t drain = timing_drain_time(smmu, RES_TRANSLATION);
 
+		/* §3.9.1.4: and after the ATS invalidations sent before it,
+		 * waiting from its execution (`done` so far) on */
+		uint64_t deadline = done + lat->atc_inv_timeout;
+
 		done += lat->sync;
 		if (drain > done)
 			done = drain;
+		q->atc_mark = ats_inv_mark(smmu);
+		if (ats_inv_pending(smmu, q->atc_mark)) {
+			q->atc_wait = true;
+			q->sync_done = done;
+			if (deadline > done)
+				done = deadline;
+		}
 	}
 	q->busy = true;
 	q->ev = sim_schedule_at(smmu->sim, done, cmdq_event, smmu);
+}
+
+void cmdq_atc_inv_completed(struct smmu *smmu)
+{
+	struct smmu_cmdq *q = smmu->cmdq;
+	uint64_t now = sim_now(smmu->sim);
+
+	if (!q || !q->busy || !q->atc_wait ||
+	    ats_inv_pending(smmu, q->atc_mark))
+		return;
+	/* The last one arrived: retire at the normal time, or now. */
+	q->atc_wait = false;
+	if (q->ev)
+		sim_cancel(smmu->sim, q->ev);
+	q->ev = sim_schedule_at(smmu->sim,
+				q->sync_done > now ? q->sync_done : now,
+				cmdq_event, smmu);
 }
 
 static void sync_signal(struct smmu *smmu)
@@ -504,6 +562,13 @@ static void cmdq_event(struct sim *sim, void *arg)
 	q->ev = 0;
 	if (q->busy) {
 		q->busy = false;
+		if (q->atc_wait && ats_inv_pending(smmu, q->atc_mark)) {
+			/* §4.7.3: timed out; RD stays on the CMD_SYNC */
+			q->err = CERROR_ATC_INV_SYNC;
+			smmu->stats.atc_inv_timeouts++;
+			ats_inv_timed_out(smmu, q->atc_mark);
+		}
+		q->atc_wait = false;
 		cmdq_retire(smmu);
 	}
 	cmdq_start(smmu);
@@ -516,14 +581,6 @@ void cmdq_kick(struct smmu *smmu)
 	if (!q || q->ev || !cmdq_can_consume(smmu))
 		return;
 	q->ev = sim_schedule(smmu->sim, 0, cmdq_event, smmu);
-}
-
-void cmdq_set_hooks(struct smmu *smmu, const struct cmdq_hooks *hooks)
-{
-	if (hooks)
-		smmu->cmdq->hooks = *hooks;
-	else
-		memset(&smmu->cmdq->hooks, 0, sizeof(smmu->cmdq->hooks));
 }
 
 struct smmu_cmdq *cmdq_create(struct smmu *smmu)

@@ -30,6 +30,7 @@ static const struct smmu_latency default_latency = {
 	.evt_write = 4,
 	.cr0_ack = 8,
 	.gbpa_update = 8,
+	.atc_inv_timeout = 100000,
 };
 
 static void preset_full(struct smmu_impl *p)
@@ -226,6 +227,7 @@ static const struct key keys[] = {
 	K32("lat.evt_write", lat.evt_write, 1u << 20),
 	K32("lat.cr0_ack", lat.cr0_ack, 1u << 20),
 	K32("lat.gbpa_update", lat.gbpa_update, 1u << 20),
+	K32("lat.atc_inv_timeout", lat.atc_inv_timeout, UINT32_MAX),
 };
 
 static void errf(char *err, size_t len, const char *fmt, ...)

@@ -28,8 +28,10 @@ struct smmu *smmu_create(struct sim *sim, struct pmem *mem,
 	s->cfgcache = cfgcache_create(s);
 	s->tlb = tlb_create(s);
 	s->walkcache = walkcache_create(s);
+	s->endpoints = endpoints_create(s);
+	s->priq = priq_create(s);
 	if (!s->timing || !s->regs || !s->cmdq || !s->evtq || !s->cfgcache ||
-	    !s->tlb || !s->walkcache) {
+	    !s->tlb || !s->walkcache || !s->endpoints || !s->priq) {
 		smmu_destroy(s);
 		return NULL;
 	}
@@ -43,11 +45,13 @@ void smmu_destroy(struct smmu *s)
 	if (s->mmio_region >= 0)
 		pmem_remove_region(s->mem, s->mmio_region);
 	translate_destroy_pending(s);
+	priq_destroy(s->priq);
 	walkcache_destroy(s->walkcache);
 	tlb_destroy(s->tlb);
 	cfgcache_destroy(s->cfgcache);
 	evtq_destroy(s->evtq);
 	cmdq_destroy(s->cmdq);
+	endpoints_destroy(s->endpoints);
 	regs_destroy(s->regs);
 	timing_destroy(s->timing);
 	free(s);

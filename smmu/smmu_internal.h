@@ -16,6 +16,9 @@
  *   queue.h     queue index arithmetic (wrap bits) shared by all queues
  *   cmdq.c      command queue consumption and every command
  *   evtq.c      event records, event queue, overflow, merging
+ *   priq.c      PRI queue records, overflow, automatic PRG responses
+ *   endpoint.c  the ATS/PRI port: endpoints by StreamID, ATS
+ *               invalidations and their completions, PRG responses
  *   strtab.c    stream table lookup (linear, 2-level)
  *   ste.c       STE decode and ILLEGAL rules
  *   cd.c        CD table lookup (linear, 2-level), CD decode and ILLEGAL
@@ -214,6 +217,8 @@ struct smmu_tlb;
 struct smmu_walkcache;
 struct smmu_timing;
 struct translate_state;
+struct smmu_endpoints;
+struct smmu_priq;
 
 struct smmu {
 	struct sim *sim;
@@ -230,6 +235,8 @@ struct smmu {
 	struct smmu_walkcache *walkcache;
 	struct smmu_timing *timing;
 	struct translate_state *translate;
+	struct smmu_endpoints *endpoints; /* endpoint.c: ATS/PRI port */
+	struct smmu_priq *priq;           /* priq.c */
 	/*
 	 * Bumped whenever the configuration cache or the TLB changes (fill,
 	 * eviction, invalidation). translate.c's per-stream fast path is
@@ -287,32 +294,10 @@ void cmdq_destroy(struct smmu_cmdq *q);
  * GERRORN write that acknowledged CMDQ_ERR. */
 void cmdq_kick(struct smmu *smmu);
 /*
- * Commands whose effect belongs to the ATS and PRI models (§4.5).
- * cmdq.c validates them (CERROR_ILL when IDR0.ATS / IDR0.PRI is 0, PRI
- * Resp 0b11, ATC_INV Size > 52), ignores them while SMMUEN is 0, and
- * otherwise calls the hook, if set, as the command is consumed. With no
- * hook they are consumed with no effect.
+ * endpoint.c calls this when an ATS Invalidate Completion retires an
+ * outstanding invalidation, so a CMD_SYNC waiting for it can complete.
  */
-struct cmdq_atc_inv {
-	uint32_t sid, ssid;
-	bool ssv, global;
-	uint64_t addr;      /* Address[63:12], span-aligned */
-	uint8_t size;       /* span = 4 KiB << size; 52 = everything */
-};
-
-struct cmdq_pri_resp {
-	uint32_t sid, ssid;
-	bool ssv;
-	uint16_t prgi;      /* PRG index */
-	uint8_t resp;       /* 0 failure, 1 invalid request, 2 success */
-};
-
-struct cmdq_hooks {
-	void (*atc_inv)(struct smmu *smmu, const struct cmdq_atc_inv *c);
-	void (*pri_resp)(struct smmu *smmu, const struct cmdq_pri_resp *c);
-};
-/* Install (or with NULL remove) the hooks. */
-void cmdq_set_hooks(struct smmu *smmu, const struct cmdq_hooks *hooks);
+void cmdq_atc_inv_completed(struct smmu *smmu);
 
 /* --- evtq.c --------------------------------------------------------- */
 struct smmu_evtq *evtq_create(struct smmu *smmu);
@@ -331,6 +316,41 @@ bool evtq_record(struct smmu *smmu, const struct smmu_event *ev,
 /* Called by regs.c on EVENTQ_CONS writes / EVENTQEN changes, so held
  * stall records can be retried. */
 void evtq_kick(struct smmu *smmu);
+
+/* --- endpoint.c ----------------------------------------------------- */
+/*
+ * The SMMU's ATS/PRI port towards PCIe endpoints (§3.9, §4.5, §8):
+ * routing by StreamID, ATS Invalidate Requests and their completions.
+ */
+/* PCIe PRG Response Codes (§8.3; facts §7.2) */
+enum prg_resp_code {
+	PRG_RESP_SUCCESS = 0x0,
+	PRG_RESP_INVALID_REQUEST = 0x1,
+	PRG_RESP_FAILURE = 0xF,        /* Response Failure */
+};
+
+struct smmu_endpoints *endpoints_create(struct smmu *smmu);
+void endpoints_destroy(struct smmu_endpoints *e);
+/*
+ * Send an ATS Invalidate Request (req->tag is assigned here) and track it
+ * as outstanding until smmu_atc_inv_done(). A StreamID with no endpoint
+ * has nothing to invalidate: the request completes at once.
+ */
+void ats_inv_send(struct smmu *smmu, struct smmu_atc_inv *req);
+/* Tag of the latest invalidation sent (0: none yet). */
+uint64_t ats_inv_mark(const struct smmu *smmu);
+/* Some invalidation sent at or before `mark` is still outstanding. */
+bool ats_inv_pending(const struct smmu *smmu, uint64_t mark);
+/* A CMD_SYNC reported CERROR_ATC_INV_SYNC for the invalidations up to
+ * `mark` (forgets those the port could not track, see endpoint.c). */
+void ats_inv_timed_out(struct smmu *smmu, uint64_t mark);
+/* Send a PRG Response to the endpoint owning resp->sid (dropped if none). */
+void endpoint_pri_resp(struct smmu *smmu, const struct smmu_pri_resp *resp);
+
+/* --- priq.c --------------------------------------------------------- */
+/* The PRI queue (§8): smmu_pri_request() (public) feeds it. */
+struct smmu_priq *priq_create(struct smmu *smmu);
+void priq_destroy(struct smmu_priq *q);
 
 /* --- strtab.c / ste.c ---------------------------------------------- */
 /*

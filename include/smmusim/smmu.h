@@ -137,6 +137,65 @@ bool smmu_translate(struct smmu *smmu, const struct smmu_txn *txn,
 		    struct smmu_txn_result *res, smmu_txn_done_fn done,
 		    void *ctx);
 
+/* --- PCIe endpoints: ATS invalidation and PRI (§3.9, §8) ---------------
+ *
+ * The root complex side of the SMMU. An endpoint (sim/pcie_ep.h) attaches
+ * for a range of StreamIDs; the SMMU sends it ATS Invalidate Requests
+ * (from CMD_ATC_INV) and PRI Page Request Group Responses (from
+ * CMD_PRI_RESP and the PRI queue's automatic responses); the endpoint
+ * sends Page Requests and Invalidate Completions back.
+ */
+
+/* An ATS Invalidate Request (PCIe), from CMD_ATC_INV. */
+struct smmu_atc_inv {
+	uint32_t sid;
+	bool ssv;          /* a PASID accompanies the request */
+	uint32_t ssid;
+	bool global;       /* Global Invalidate (with a PASID) */
+	uint64_t addr;     /* aligned to the span */
+	uint8_t span_log2; /* bytes = 2^span_log2 (12 .. 64; 64 = all) */
+	uint64_t tag;      /* give back to smmu_atc_inv_done() */
+};
+
+/* A Page Request Group Response (PCIe PRI). */
+struct smmu_pri_resp {
+	uint32_t sid;
+	bool ssv;          /* the response carries a PASID */
+	uint32_t ssid;
+	uint16_t prgi;     /* Page Request Group Index */
+	uint8_t code;      /* PCIe Response Code: 0 Success, 1 Invalid
+			    * Request, 0xF Response Failure */
+};
+
+struct smmu_endpoint_ops {
+	/* Must be answered, now or later, by smmu_atc_inv_done(tag) —
+	 * or never, to model an endpoint that times out. */
+	void (*atc_inv)(void *ctx, const struct smmu_atc_inv *req);
+	void (*pri_resp)(void *ctx, const struct smmu_pri_resp *resp);
+	void *ctx;
+};
+
+/* Route ATS/PRI messages for StreamIDs [first, first + count) to ops.
+ * Returns false if the range overlaps one already attached. */
+bool smmu_attach_endpoint(struct smmu *smmu, uint32_t sid_first,
+			  uint32_t sid_count,
+			  const struct smmu_endpoint_ops *ops);
+void smmu_detach_endpoint(struct smmu *smmu, uint32_t sid_first);
+/* An Invalidate Completion for the request that carried `tag`. */
+void smmu_atc_inv_done(struct smmu *smmu, uint64_t tag);
+
+/* A PRI Page Request message (a stop marker is ssv=1, last=1, read=0,
+ * write=0). */
+struct smmu_page_request {
+	uint32_t sid;
+	bool ssv;
+	uint32_t ssid;
+	bool priv, exec, read, write, last;
+	uint16_t prgi;
+	uint64_t addr;     /* page address */
+};
+void smmu_pri_request(struct smmu *smmu, const struct smmu_page_request *pr);
+
 /* Counters, for tests, traces and campaigns. */
 struct smmu_stats {
 	uint64_t txns, txn_ok, txn_abort, txn_razwi;
@@ -147,6 +206,11 @@ struct smmu_stats {
 	uint64_t cmds, cmd_errors, syncs;
 	uint64_t events, events_dropped, events_merged;
 	uint64_t stalls;
+	/* PRI: messages received (stop markers included), discarded
+	 * instead of written, automatic PRG Responses sent (§8.1, §8.2) */
+	uint64_t pri_requests, pri_dropped, pri_auto_responses;
+	/* ATS Invalidate Requests sent; CMD_SYNCs that timed out on them */
+	uint64_t atc_invs, atc_inv_timeouts;
 };
 void smmu_get_stats(const struct smmu *smmu, struct smmu_stats *out);
 

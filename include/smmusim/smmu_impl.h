@@ -45,6 +45,8 @@ struct smmu_latency {
 	uint32_t evt_write;       /* per event/PRI record written */
 	uint32_t cr0_ack;         /* CR0 -> CR0ACK, IRQ_CTRL -> IRQ_CTRLACK */
 	uint32_t gbpa_update;     /* GBPA.Update clear */
+	uint32_t atc_inv_timeout; /* CMD_SYNC gives up waiting for ATS
+				   * Invalidate Completions (§3.9.1.4) */
 };
 
 struct smmu_impl {

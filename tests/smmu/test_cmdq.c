@@ -539,34 +539,36 @@ static void test_tlbi_e2h(void **state)
 	fix_free(f);
 }
 
-/* --- ATC_INV / PRI_RESP hooks --------------------------------------- */
+/* --- ATC_INV / PRI_RESP reach the endpoint ------------------------- */
 
-static struct cmdq_atc_inv seen_atc;
-static struct cmdq_pri_resp seen_pri;
+static struct smmu_atc_inv seen_atc;
+static struct smmu_pri_resp seen_pri;
 static unsigned n_atc, n_pri;
 
-static void hook_atc(struct smmu *smmu, const struct cmdq_atc_inv *c)
+static void ep_atc(void *ctx, const struct smmu_atc_inv *req)
 {
-	(void)smmu;
-	seen_atc = *c;
+	struct fix *f = ctx;
+
+	seen_atc = *req;
 	n_atc++;
+	smmu_atc_inv_done(f->smmu, req->tag);
 }
 
-static void hook_pri(struct smmu *smmu, const struct cmdq_pri_resp *c)
+static void ep_pri(void *ctx, const struct smmu_pri_resp *resp)
 {
-	(void)smmu;
-	seen_pri = *c;
+	(void)ctx;
+	seen_pri = *resp;
 	n_pri++;
 }
 
-static void test_hooks(void **state)
+static void test_endpoint_commands(void **state)
 {
 	struct fix *f = fix_new("full", 3);
-	struct cmdq_hooks h = { hook_atc, hook_pri };
+	struct smmu_endpoint_ops ops = { ep_atc, ep_pri, f };
 
 	(void)state;
 	n_atc = n_pri = 0;
-	cmdq_set_hooks(f->smmu, &h);
+	assert_true(smmu_attach_endpoint(f->smmu, 4, 3, &ops));
 	/* SMMUEN = 0: IGNORED */
 	push(f, CMD_ATC_INV | SID(4), 0x12345000 | 3);
 	sim_run_to_idle(f->sim, 0);
@@ -584,14 +586,15 @@ static void test_hooks(void **state)
 	assert_true(seen_atc.ssv);
 	assert_int_equal(seen_atc.ssid, 0x55);
 	assert_true(seen_atc.global);
-	assert_int_equal(seen_atc.size, 3);
+	assert_int_equal(seen_atc.span_log2, 15);
 	assert_int_equal(seen_atc.addr, 0x12340000); /* Address[14:0] = 0 */
 	assert_int_equal(n_pri, 1);
 	assert_int_equal(seen_pri.sid, 6);
+	assert_true(seen_pri.ssv);
 	assert_int_equal(seen_pri.ssid, 9);
 	assert_int_equal(seen_pri.prgi, 0x1FF);
-	assert_int_equal(seen_pri.resp, 1);
-	cmdq_set_hooks(f->smmu, NULL);
+	assert_int_equal(seen_pri.code, 1); /* Invalid Request */
+	assert_int_equal(rd(f, 0x9C), 3);
 	fix_free(f);
 }
 
@@ -608,7 +611,7 @@ int main(void)
 		cmocka_unit_test(test_sync_drain),
 		cmocka_unit_test(test_tlbi_decode),
 		cmocka_unit_test(test_tlbi_e2h),
-		cmocka_unit_test(test_hooks),
+		cmocka_unit_test(test_endpoint_commands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
