@@ -21,6 +21,7 @@
 #define POLL_STEP 4u          /* cycles between register polls */
 #define POLL_LIMIT 1000000u   /* cycles before giving up */
 #define L2_SPLIT 8u           /* 2-level: 256 STEs per level-2 table */
+#define PRIQ_ENT_BYTES 16u    /* PRI queue record */
 
 struct hq {
 	uint64_t base;
@@ -47,6 +48,8 @@ struct hsmmu {
 	uint64_t *l2;        /* PA of each level-2 table, 0 = absent */
 	uint32_t nl1;
 	struct hq cmdq, evtq;
+	struct hq priq;             /* base 0 until hsmmu_priq_alloc */
+	bool priq_ovack;            /* PRIQ_CONS.OVACKFLG as written */
 	uint32_t cmd_error;
 	uint64_t syncs;             /* CMD_SYNCs issued */
 	enum hsmmu_sync_wait sync_wait;
@@ -256,6 +259,14 @@ struct hsmmu *hsmmu_probe(struct sim *sim, struct hostmem *hm,
 	return h;
 }
 
+/* PRI queue records are 16 bytes (§8); alloc_queue's 32-byte minimum */
+static uint64_t priq_bytes(const struct hq *q)
+{
+	uint64_t bytes = ((uint64_t)1 << q->log2) * PRIQ_ENT_BYTES;
+
+	return bytes < 32 ? 32 : bytes;
+}
+
 void hsmmu_remove(struct hsmmu *h)
 {
 	if (!h)
@@ -281,6 +292,8 @@ void hsmmu_remove(struct hsmmu *h)
 	if (h->evtq.base)
 		hostmem_free(h->hm, h->evtq.base,
 			     ((uint64_t)1 << h->evtq.log2) * 32);
+	if (h->priq.base)
+		hostmem_free(h->hm, h->priq.base, priq_bytes(&h->priq));
 	free(h);
 }
 
@@ -504,6 +517,95 @@ bool hsmmu_pop_event(struct hsmmu *h, uint64_t rec[4])
 	hsmmu_write32(h, R_EVENTQ_CONS,
 		      h->evtq.cons | (prod & 0x80000000u));
 	return true;
+}
+
+/* --- PRI queue -------------------------------------------------------- */
+
+bool hsmmu_has_pri(const struct hsmmu *h)
+{
+	return rget(h->idr[0], IDR0_PRI) != 0;
+}
+
+int hsmmu_priq_alloc(struct hsmmu *h, unsigned log2)
+{
+	if (!hsmmu_has_pri(h))
+		return -ENOTSUP;
+	if (h->priq.base)
+		return -EEXIST;
+	log2 = min_u(log2 ? log2 : 8, (unsigned)rget(h->idr[1], IDR1_PRIQS));
+	if (!alloc_queue(h, &h->priq, log2, PRIQ_ENT_BYTES))
+		return -ENOMEM;
+	h->priq_ovack = false;
+	/* §6.3.33, §6.3.97: base and indices while PRIQEN is 0 */
+	hsmmu_write64(h, R_PRIQ_BASE, queue_base_reg(&h->priq));
+	hsmmu_write32(h, R_PRIQ_PROD, 0);
+	hsmmu_write32(h, R_PRIQ_CONS, 0);
+	return 0;
+}
+
+int hsmmu_priq_enable(struct hsmmu *h, bool on)
+{
+	uint32_t cr0 = hsmmu_read32(h, R_CR0);
+
+	if (!h->priq.base)
+		return -ENOENT;
+	return write_cr0(h, (uint32_t)rset(cr0, CR0_PRIQEN, on));
+}
+
+bool hsmmu_priq_enabled(struct hsmmu *h)
+{
+	return h->priq.base &&
+	       rget(hsmmu_read32(h, R_CR0ACK), CR0_PRIQEN) != 0;
+}
+
+uint64_t hsmmu_priq_base(const struct hsmmu *h)
+{
+	return h->priq.base;
+}
+
+unsigned hsmmu_priq_log2(const struct hsmmu *h)
+{
+	return h->priq.base ? h->priq.log2 : 0;
+}
+
+static uint32_t priq_cons_reg(const struct hsmmu *h)
+{
+	return (uint32_t)rset(h->priq.cons, Q_OVFLG, h->priq_ovack);
+}
+
+bool hsmmu_pop_pri(struct hsmmu *h, uint64_t rec[2])
+{
+	uint32_t prod, mask = (2u << h->priq.log2) - 1;
+	uint64_t slot;
+
+	if (!h->priq.base)
+		return false;
+	prod = hsmmu_read32(h, R_PRIQ_PROD);
+	if ((prod & mask) == (h->priq.cons & mask))
+		return false;
+	slot = h->priq.base +
+	       (uint64_t)(h->priq.cons & ((1u << h->priq.log2) - 1)) *
+		       PRIQ_ENT_BYTES;
+	for (int i = 0; i < 2; i++)
+		pmem_read64(h->mem, slot + 8 * (uint64_t)i, &rec[i], NULL);
+	h->priq.cons = q_inc(&h->priq, h->priq.cons);
+	hsmmu_write32(h, R_PRIQ_CONS, priq_cons_reg(h));
+	return true;
+}
+
+bool hsmmu_priq_overflow(struct hsmmu *h)
+{
+	if (!h->priq.base)
+		return false;
+	return rget(hsmmu_read32(h, R_PRIQ_PROD), Q_OVFLG) != h->priq_ovack;
+}
+
+void hsmmu_priq_ack_overflow(struct hsmmu *h)
+{
+	if (!h->priq.base)
+		return;
+	h->priq_ovack = rget(hsmmu_read32(h, R_PRIQ_PROD), Q_OVFLG) != 0;
+	hsmmu_write32(h, R_PRIQ_CONS, priq_cons_reg(h));
 }
 
 void hsmmu_ste_s1(uint64_t ste[8], uint64_t cd_table_pa, unsigned s1cdmax)

@@ -133,6 +133,32 @@ void hsmmu_ack_cmd_error(struct hsmmu *h);
 /* Pop one event record; returns true if there was one. */
 bool hsmmu_pop_event(struct hsmmu *h, uint64_t rec[4]);
 
+/*
+ * PRI queue (§8; facts §2.4, §7; IDR0.PRI). The driver allocates it
+ * on request only, as not every user wants page requests.
+ *
+ * hsmmu_priq_alloc: a queue of 2^min(log2 ? log2 : 8, IDR1.PRIQS) 16-byte
+ * records, PRIQ_BASE programmed, PROD = CONS = 0, PRIQEN left as it is
+ * (0). -ENOTSUP without IDR0.PRI, -EEXIST if allocated, -ENOMEM.
+ * hsmmu_priq_enable: set or clear CR0.PRIQEN and wait for CR0ACK; -ENOENT
+ * without a queue, -ETIMEDOUT. Software may write PRIQ_PROD only while
+ * PRIQEN is 0 (§6.3.97).
+ * hsmmu_pop_pri: one record, CONS advanced (the overflow acknowledge flag
+ * kept as it was: overflow is acknowledged only explicitly).
+ * hsmmu_priq_overflow: PRIQ_PROD.OVFLG != PRIQ_CONS.OVACKFLG.
+ * hsmmu_priq_ack_overflow: write CONS with OVACKFLG = OVFLG.
+ */
+int hsmmu_priq_alloc(struct hsmmu *h, unsigned log2);
+int hsmmu_priq_enable(struct hsmmu *h, bool on);
+bool hsmmu_has_pri(const struct hsmmu *h);
+bool hsmmu_priq_enabled(struct hsmmu *h);
+/* PA and log2 entries of the PRI queue (0, 0 if none). */
+uint64_t hsmmu_priq_base(const struct hsmmu *h);
+unsigned hsmmu_priq_log2(const struct hsmmu *h);
+bool hsmmu_pop_pri(struct hsmmu *h, uint64_t rec[2]);
+bool hsmmu_priq_overflow(struct hsmmu *h);
+void hsmmu_priq_ack_overflow(struct hsmmu *h);
+
 /* Build an STE for stage 1 via a linear CD table (S1Fmt 0). */
 void hsmmu_ste_s1(uint64_t ste[8], uint64_t cd_table_pa, unsigned s1cdmax);
 /* Build an STE for stage 1 through any CD table layout. Overrides keep
