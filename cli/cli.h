@@ -37,5 +37,7 @@ bool cli_wants_help(int argc, char **argv);
 
 int cmd_demo(int argc, char **argv);
 extern const char cmd_demo_usage[];
+int cmd_presets(int argc, char **argv);
+extern const char cmd_presets_usage[];
 
 #endif

@@ -11,6 +11,8 @@
 static const struct cli_command commands[] = {
 	{ "demo", "send DMA through a model SMMU programmed over MMIO",
 	  cmd_demo_usage, cmd_demo },
+	{ "presets", "list implementation presets, or show one's ID registers",
+	  cmd_presets_usage, cmd_presets },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
