@@ -39,6 +39,17 @@ enum { STALL_MODEL_BOTH = 0, STALL_MODEL_TERM = 1, STALL_MODEL_FORCED = 2 };
 #define CD_RGN_WBWA 1u
 #define CD_SH_INNER 3u
 
+/* CMD_ATC_INV fields host/smmu_regs.h does not define (§4.5.1; facts
+ * §5): Global DW0[9], Size DW1[5:0] (span 4 KiB << Size). */
+#define ATC_INV_GLOBAL FLD(0, 9, 9)
+#define ATC_INV_SIZE FLD(1, 5, 0)
+#define ATC_INV_SIZE_ALL 52u   /* the whole address space */
+#define ATC_INV_GRANULE_SHIFT 12u
+/* CMDQ_CONS.ERR (§7.1): an ATS Invalidation Completion timeout */
+#define CERROR_ATC_INV_SYNC 0x03u
+/* STE.EATS (§5.2): full ATS, Translation Requests through every stage */
+#define STE_EATS_FULL 1u
+
 struct sva_mm {
 	UT_hash_handle hh;
 	struct hmm *mm;              /* the hash key; one hmm_get reference */
@@ -82,6 +93,11 @@ struct sva_iommu {
 	struct sva_system *sys;
 	struct hsmmu *drv;
 	unsigned ssidsize, oas, stall_model;
+	bool ats;                    /* IDR0.ATS */
+	uint32_t atc_last_sid, atc_last_pasid; /* of the last ATC_INV */
+	unsigned atc_inv_timeouts;
+	sva_atc_error_fn atc_err_fn;
+	void *atc_err_ctx;
 	/* The SMMU driver's ASID allocator (hsmmu_asids), borrowed. */
 	struct idspace *asids;
 	struct sva_dev *devs;
@@ -140,18 +156,82 @@ static int flush_asid(struct sva_iommu *io, uint16_t asid)
 	return cmd_batch(io, (const uint64_t (*)[2])cmd, 1);
 }
 
+static bool dev_ats(const struct sva_dev *dev)
+{
+	return dev->io->ats && (dev->flags & SVA_DEV_ATS);
+}
+
+/* The Size of the smallest aligned 4 KiB << Size span holding
+ * [start, end) (§4.5.1), ATC_INV_SIZE_ALL when none is smaller. */
+static unsigned atc_inv_size(uint64_t start, uint64_t end)
+{
+	uint64_t first = start >> ATC_INV_GRANULE_SHIFT;
+	uint64_t last = (end - 1) >> ATC_INV_GRANULE_SHIFT;
+	unsigned size = 0;
+
+	while (first != last && size < ATC_INV_SIZE_ALL) {
+		first >>= 1;
+		last >>= 1;
+		size++;
+	}
+	return size;
+}
+
 /*
- * ATC invalidation of [start, end) for a bond's PASID: the hook for ATS.
- * §4.5.1 orders CMD_ATC_INV after the SMMU TLBI and its CMD_SYNC, and
- * it needs a CMD_SYNC of its own. No device has ATS enabled yet
- * (STE.EATS = 0), so nothing is issued; returns whether a command was.
+ * §4.5.1: queue CMD_ATC_INV of [start, end) for a bond's PASID (SSV=1,
+ * Global=0) when its device uses ATS. §4.5.1 / facts §8.5 order it after
+ * the SMMU TLBI and its CMD_SYNC; the caller closes the batch with
+ * atc_sync(). Returns whether a command was queued.
  */
 static bool atc_inv_range(struct sva_bond *b, uint64_t start, uint64_t end)
 {
-	(void)b;
-	(void)start;
-	(void)end;
-	return false;
+	struct sva_iommu *io = b->dev->io;
+	uint64_t cmd[2] = { 0, 0 };
+	unsigned size;
+
+	if (!dev_ats(b->dev) || end <= start)
+		return false;
+	size = atc_inv_size(start, end);
+	fset(cmd, CMD_OPCODE, OP_ATC_INV);
+	fset(cmd, CMD_SID, b->dev->sid);
+	fset(cmd, CMD_SSV, 1);
+	fset(cmd, CMD_SSID, b->ctx->smm->pasid);
+	fset(cmd, ATC_INV_GLOBAL, 0);
+	fset(cmd, ATC_INV_SIZE, size);
+	/* Address[11 + Size:0] is ignored: give the span's base */
+	if (size < ATC_INV_SIZE_ALL)
+		fset(cmd, CMD_ADDR, (start >> (ATC_INV_GRANULE_SHIFT + size))
+					    << size);
+	if (hsmmu_cmd(io->drv, cmd)) {
+		io->cmd_failures++;
+		return false;
+	}
+	io->atc_last_sid = b->dev->sid;
+	io->atc_last_pasid = b->ctx->smm->pasid;
+	return true;
+}
+
+/*
+ * The CMD_SYNC after CMD_ATC_INVs. An ATS Invalidation Completion timeout
+ * (CERROR_ATC_INV_SYNC, §3.9.1.4, §7.1) leaves CONS on the CMD_SYNC: it
+ * is counted, reported and acknowledged so command processing resumes;
+ * nothing waits for the endpoint again here.
+ */
+static int atc_sync(struct sva_iommu *io)
+{
+	int ret = hsmmu_cmd_batch(io->drv, NULL, 0);
+
+	if (!ret)
+		return 0;
+	io->cmd_failures++;
+	if (hsmmu_cmd_error(io->drv) == CERROR_ATC_INV_SYNC) {
+		io->atc_inv_timeouts++;
+		hsmmu_ack_cmd_error(io->drv);
+		if (io->atc_err_fn)
+			io->atc_err_fn(io->atc_err_ctx, io->atc_last_sid,
+				       io->atc_last_pasid);
+	}
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -185,9 +265,14 @@ static unsigned min_u(unsigned a, unsigned b)
 }
 
 /* §5.4: the live CD of an address space. */
-static void cd_build(const struct sva_iommu *io, struct hmm *mm,
+static void cd_build(const struct sva_dev *dev, struct hmm *mm,
 		     uint16_t asid, uint64_t cd[ENTRY_WORDS])
 {
+	const struct sva_iommu *io = dev->io;
+	bool stall = (dev->flags & SVA_DEV_STALL) &&
+		     (dev->flags & SVA_DEV_IOPF) &&
+		     io->stall_model != STALL_MODEL_TERM;
+
 	memset(cd, 0, ENTRY_WORDS * sizeof(*cd));
 	fset(cd, CD_T0SZ, hmm_t0sz(mm));
 	fset(cd, CD_TG0, hmm_tg0(mm));
@@ -201,9 +286,9 @@ static void cd_build(const struct sva_iommu *io, struct hmm *mm,
 	fset(cd, CD_AA64, 1);
 	fset(cd, CD_R, 1);           /* record faults */
 	fset(cd, CD_A, 1);           /* abort, not RAZ/WI */
-	/* §5.4: STALL_MODEL=10 makes S=0 ILLEGAL; otherwise no stall until
-	 * an I/O page-fault handler exists. */
-	fset(cd, CD_S, io->stall_model == STALL_MODEL_FORCED);
+	/* §5.4: STALL_MODEL=10 makes S=0 ILLEGAL; otherwise stall only a
+	 * stall-capable device whose faults a handler resolves. */
+	fset(cd, CD_S, io->stall_model == STALL_MODEL_FORCED || stall);
 	fset(cd, CD_ASET, 0);        /* ASID shared with the CPU */
 	fset(cd, CD_ASID, asid);
 	fset(cd, CD_TTB0, hmm_ttb(mm) >> 4);
@@ -344,7 +429,7 @@ static void ctx_invalidate(struct sva_ctx *ctx, struct hmm *mm,
 	for (struct sva_bond *b = ctx->bonds; b; b = b->ctx_next)
 		atc = atc_inv_range(b, start, end) || atc;
 	if (atc)
-		cmd_batch(io, NULL, 0);
+		atc_sync(io);
 }
 
 static void ctx_release(struct sva_ctx *ctx)
@@ -362,7 +447,7 @@ static void ctx_release(struct sva_ctx *ctx)
 	for (struct sva_bond *b = ctx->bonds; b; b = b->ctx_next)
 		atc = atc_inv_range(b, 0, UINT64_MAX) || atc;
 	if (atc)
-		cmd_batch(io, NULL, 0);
+		atc_sync(io);
 }
 
 static struct sva_ctx *ctx_find(const struct sva_iommu *io,
@@ -470,6 +555,7 @@ struct sva_iommu *sva_iommu_create(struct sva_system *sys, struct hsmmu *drv)
 	io->ssidsize = (unsigned)rget(idr1, IDR1_SSIDSIZE);
 	io->oas = (unsigned)rget(idr5, IDR5_OAS);
 	io->stall_model = (unsigned)rget(idr0, IDR0_STALL_MODEL);
+	io->ats = rget(idr0, IDR0_ATS);
 	io->asids = hsmmu_asids(drv); /* the SMMU driver's own allocator */
 	sys->niommus++;
 	return io;
@@ -500,6 +586,18 @@ unsigned sva_iommu_cmd_failures(const struct sva_iommu *io)
 	return io->cmd_failures;
 }
 
+unsigned sva_iommu_atc_inv_timeouts(const struct sva_iommu *io)
+{
+	return io->atc_inv_timeouts;
+}
+
+void sva_iommu_set_atc_error_fn(struct sva_iommu *io, sva_atc_error_fn fn,
+				void *ctx)
+{
+	io->atc_err_fn = fn;
+	io->atc_err_ctx = ctx;
+}
+
 /* ------------------------------------------------------------------ */
 /* Devices                                                            */
 /* ------------------------------------------------------------------ */
@@ -521,6 +619,10 @@ static int ste_build(const struct sva_dev *dev, uint64_t ste[ENTRY_WORDS])
 	fset(ste, STE_S1STALLD, io->stall_model == STALL_MODEL_BOTH &&
 		!(dev->flags & SVA_DEV_STALL));
 	fset(ste, STE_STRW, STE_STRW_NSEL1);
+	/* §5.2 EATS: Translation Requests of an ATS device are answered
+	 * through stage 1 (full ATS); 00 answers them UR. */
+	if (dev_ats(dev))
+		fset(ste, STE_EATS, STE_EATS_FULL);
 	return 0;
 }
 
@@ -631,6 +733,14 @@ uint64_t sva_dev_cd_pa(const struct sva_dev *dev, uint32_t ssid)
 	return hsmmu_cd_pa(dev->io->drv, dev->sid, ssid);
 }
 
+void sva_dev_set_iopf(struct sva_dev *dev, bool on)
+{
+	if (on)
+		dev->flags |= SVA_DEV_IOPF;
+	else
+		dev->flags &= ~(unsigned)SVA_DEV_IOPF;
+}
+
 unsigned sva_dev_features(const struct sva_dev *dev)
 {
 	return dev->features;
@@ -712,7 +822,7 @@ int sva_bind(struct sva_dev *dev, struct hmm *mm, struct sva_bond **out)
 	b->dev = dev;
 	b->ctx = ctx;
 	b->refs = 1;
-	cd_build(io, mm, ctx->asid, b->cd);
+	cd_build(dev, mm, ctx->asid, b->cd);
 	ret = cd_write(dev, smm->pasid, b->cd);
 	if (ret) {
 		free(b);
@@ -750,7 +860,7 @@ void sva_unbind(struct sva_bond *b)
 	memset(b->cd, 0, sizeof(b->cd));
 	cd_write(dev, smm->pasid, b->cd);
 	if (atc_inv_range(b, 0, UINT64_MAX))
-		cmd_batch(dev->io, NULL, 0);
+		atc_sync(dev->io);
 	for (pp = &dev->bonds; *pp != b; pp = &(*pp)->dev_next)
 		;
 	*pp = b->dev_next;

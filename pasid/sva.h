@@ -33,14 +33,21 @@
  *     hmm_get reference, from its first bind until its PASID is freed.
  *     invalidate_range issues, on every SMMU it is bound through,
  *     TLBI_NH_VA per page (TLBI_NH_ASID above SVA_TLBI_MAX_PAGES pages)
- *     and CMD_SYNC, then the ATC hook, and returns only once the SMMUs
- *     have completed them.
+ *     and CMD_SYNC, then, for every bond of an SVA_DEV_ATS device,
+ *     CMD_ATC_INV of the range with the bond's PASID and another
+ *     CMD_SYNC (§4.5.1, facts §8.5), and returns only once the SMMUs
+ *     have completed them (or reported an ATS invalidation timeout).
  *   - release (the address space is torn down while bound): each bond's
  *     CD is switched in one 64-bit store to the quiet form (EPD0=1: every
  *     walk faults; R=0: no event record; A=1: abort; S=0 unless the SMMU
  *     forces stalls) with CFGI_CD and CMD_SYNC, then TLBI_NH_ASID and
  *     CMD_SYNC, before the page tables are freed. DMA on the PASID then
- *     aborts silently until the device is unbound.
+ *     aborts silently until the device is unbound. ATS devices' ATCs
+ *     are invalidated (all addresses of the PASID) after the TLBI, and
+ *     again when a bond is unbound.
+ *   - CD.S (§5.4): 1 when the SMMU forces stalls (STALL_MODEL 10) or the
+ *     device is added with SVA_DEV_STALL | SVA_DEV_IOPF (the handler in
+ *     pri/iopf.h answers its stalls with CMD_RESUME); otherwise 0.
  *   - CDs are written by the driver's hitless writer (hsmmu_write_cd): a
  *     new CD body first and word 0 (V=1) last, unbind V=0 first; each
  *     step followed by CFGI_CD and CMD_SYNC.
@@ -98,6 +105,18 @@ uint32_t sva_iommu_asids_used(const struct sva_iommu *io);
 /* Driver calls that failed (command errors, timeouts) in paths that
  * cannot return an error: notifiers, unbind, device removal. */
 unsigned sva_iommu_cmd_failures(const struct sva_iommu *io);
+/*
+ * ATS Invalidation Completion timeouts: CMD_SYNCs after CMD_ATC_INV that
+ * reported CERROR_ATC_INV_SYNC (§3.9.1.4). Each is acknowledged (the
+ * SMMU then executes the CMD_SYNC again) and counted, and `fn`, if set,
+ * is told the StreamID and PASID of the last ATC_INV of that batch. The
+ * invalidation did not complete: the endpoint must be isolated; until it
+ * is, a CMD_SYNC issued later reports the timeout again.
+ */
+unsigned sva_iommu_atc_inv_timeouts(const struct sva_iommu *io);
+typedef void (*sva_atc_error_fn)(void *ctx, uint32_t sid, uint32_t pasid);
+void sva_iommu_set_atc_error_fn(struct sva_iommu *io, sva_atc_error_fn fn,
+				void *ctx);
 
 /* --- devices --- */
 
@@ -105,6 +124,10 @@ enum {
 	SVA_DEV_STALL = 1u << 0,      /* can be stalled (platform device) */
 	SVA_DEV_PRI = 1u << 1,        /* PCIe PRI */
 	SVA_DEV_RID_BYPASS = 1u << 2, /* S1DSS=bypass, not terminate */
+	SVA_DEV_ATS = 1u << 3,        /* PCIe ATS: STE.EATS=01, ATC_INV */
+	SVA_DEV_IOPF = 1u << 4,       /* an I/O page-fault handler serves
+				       * it: with SVA_DEV_STALL its bonds'
+				       * CDs stall on faults (CD.S=1) */
 };
 
 struct sva_dev_params {
@@ -135,6 +158,9 @@ uint64_t sva_dev_ste_pa(const struct sva_dev *dev);
 uint64_t sva_dev_cd_pa(const struct sva_dev *dev, uint32_t ssid);
 /* A word kept for the API layer (sva_linux.h: enabled features). */
 unsigned sva_dev_features(const struct sva_dev *dev);
+/* Whether an I/O page-fault handler serves this device (SVA_DEV_IOPF):
+ * bonds made afterwards stall on faults when the device can stall. */
+void sva_dev_set_iopf(struct sva_dev *dev, bool on);
 void sva_dev_set_features(struct sva_dev *dev, unsigned features);
 /* Bonds of the device (distinct address spaces). */
 unsigned sva_dev_nr_bonds(const struct sva_dev *dev);

@@ -31,6 +31,8 @@ int sva_dev_enable_feature(struct sva_dev *dev, enum sva_dev_feature f)
 	if (f == SVA_FEAT_SVA && !(on & SVA_FEAT_IOPF))
 		return -EINVAL;
 	sva_dev_set_features(dev, on | bit);
+	if (f == SVA_FEAT_IOPF)
+		sva_dev_set_iopf(dev, true); /* stall-capable: CD.S=1 */
 	return 0;
 }
 
@@ -48,6 +50,8 @@ int sva_dev_disable_feature(struct sva_dev *dev, enum sva_dev_feature f)
 	if (f == SVA_FEAT_SVA && sva_dev_nr_bonds(dev))
 		return -EBUSY;
 	sva_dev_set_features(dev, on & ~bit);
+	if (f == SVA_FEAT_IOPF)
+		sva_dev_set_iopf(dev, false);
 	return 0;
 }
 

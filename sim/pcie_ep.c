@@ -39,6 +39,16 @@ enum acc_state {
 	AS_MEM,         /* memory touched, completing after its latency */
 };
 
+/* The stages of the latency breakdown (pcie_ep_result.lat_*). */
+enum lat_stage {
+	LS_QUEUE,
+	LS_XLATE,
+	LS_PRI,
+	LS_RETRY,
+	LS_DATA,
+	LS_MEM,
+};
+
 struct ep_acc {
 	struct pcie_ep *ep;
 	struct pcie_ep_access a;  /* exec/priv masked by the PASID */
@@ -51,6 +61,8 @@ struct ep_acc {
 	unsigned groups;          /* PRGs sent for it */
 	uint16_t prgi;
 	sim_event_id ev;          /* its pending engine event, if any */
+	enum lat_stage stage;     /* the stage being timed */
+	uint64_t stage_at;        /* when it began */
 	struct pcie_ep_result res;
 	struct ep_acc *prev, *next; /* every access of the endpoint */
 	struct ep_acc *qnext;       /* slot queue or credit queue */
@@ -158,6 +170,37 @@ static void list_del(struct pcie_ep *ep, struct ep_acc *a)
 		a->next->prev = a->prev;
 }
 
+/* --- latency breakdown --- */
+
+static uint64_t *stage_slot(struct pcie_ep_result *r, enum lat_stage s)
+{
+	switch (s) {
+	case LS_QUEUE:
+		return &r->lat_queue;
+	case LS_XLATE:
+		return &r->lat_xlate;
+	case LS_PRI:
+		return &r->lat_pri;
+	case LS_RETRY:
+		return &r->lat_retry;
+	case LS_DATA:
+		return &r->lat_data;
+	case LS_MEM:
+	default:
+		return &r->lat_mem;
+	}
+}
+
+/* Charge the time since the current stage began to it; enter `next`. */
+static void stage_enter(struct ep_acc *acc, enum lat_stage next)
+{
+	uint64_t now = sim_now(acc->ep->sim);
+
+	*stage_slot(&acc->res, acc->stage) += now - acc->stage_at;
+	acc->stage = next;
+	acc->stage_at = now;
+}
+
 /* --- completion --- */
 
 static void pump(struct pcie_ep *ep);
@@ -205,6 +248,7 @@ static void finish(struct ep_acc *acc, enum pcie_ep_status status)
 	struct pcie_ep_result *r = &acc->res;
 
 	acc_unlink(ep, acc);
+	stage_enter(acc, acc->stage);
 	r->status = status;
 	r->completed_at = sim_now(ep->sim);
 	r->latency = r->completed_at - r->issued_at;
@@ -262,6 +306,7 @@ static void on_data(void *ctx, const struct smmu_txn *txn,
 			return;
 		}
 		/* The memory's latency is part of the access. */
+		stage_enter(acc, LS_MEM);
 		acc->st = AS_MEM;
 		acc->ev = sim_schedule(ep->sim, cycles, ev_mem_done, acc);
 		return;
@@ -295,6 +340,7 @@ static void send_data(struct ep_acc *acc, enum smmu_txn_kind kind,
 		.cookie = acc->a.tag,
 	};
 
+	stage_enter(acc, LS_DATA);
 	if (kind == SMMU_TXN_TRANSLATED)
 		ep->stats.translated++;
 	else
@@ -395,6 +441,7 @@ static void send_tr(struct ep_acc *acc)
 		.cookie = acc->a.tag,
 	};
 
+	stage_enter(acc, acc->groups ? LS_RETRY : LS_XLATE);
 	ep->stats.treqs++;
 	acc->res.treqs++;
 	acc->tr_stale = false;
@@ -413,6 +460,7 @@ static void start(struct ep_acc *acc)
 	acc->started = true;
 	ep->inflight++;
 	acc->res.started_at = sim_now(ep->sim);
+	stage_enter(acc, LS_XLATE);
 	if (!ep->ats_enabled) {
 		send_data(acc, SMMU_TXN_UNTRANSLATED, acc->a.addr);
 		return;
@@ -491,6 +539,8 @@ int pcie_ep_dma(struct pcie_ep *ep, uint64_t when,
 	if (when < sim_now(ep->sim))
 		when = sim_now(ep->sim);
 	acc->res.issued_at = when;
+	acc->stage = LS_QUEUE;
+	acc->stage_at = when;
 	acc->next = ep->all;
 	if (ep->all)
 		ep->all->prev = acc;
@@ -626,6 +676,7 @@ static void need_page(struct ep_acc *acc)
 		finish(acc, PCIE_EP_NO_CREDIT);
 		return;
 	}
+	stage_enter(acc, LS_PRI);
 	prgi = -1;
 	if (!ep->creditq.head &&
 	    ep->pri_used + prg_pages(ep) <= ep->pri_alloc)

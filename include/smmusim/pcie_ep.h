@@ -194,6 +194,22 @@ struct pcie_ep_result {
 	unsigned prgs;         /* Page Request Groups it sent */
 	enum smmu_resp smmu_resp; /* last SMMU response for the access */
 	const uint8_t *data;   /* read data, valid during the callback */
+	/*
+	 * Latency breakdown: `latency` split by stage, in cycles. The six
+	 * add up exactly to `latency`; a stage the access never entered
+	 * is 0.
+	 *   lat_queue  issued -> an outstanding slot (started_at)
+	 *   lat_xlate  ATC lookup and the Translation Requests before the
+	 *              first Page Request Group (0 on an ATC hit)
+	 *   lat_pri    waiting for PRI credits, and from sending each Page
+	 *              Request Group to receiving its PRG Response
+	 *   lat_retry  Translation Requests after a PRG Response (Success)
+	 *   lat_data   the read/write at the SMMU: submission to response
+	 *              (for Untranslated, the translation, walks and any
+	 *              stall until CMD_RESUME)
+	 *   lat_mem    the memory access at the output address
+	 */
+	uint64_t lat_queue, lat_xlate, lat_pri, lat_retry, lat_data, lat_mem;
 };
 
 typedef void (*pcie_ep_done_fn)(void *ctx, const struct pcie_ep_access *acc,

@@ -955,6 +955,13 @@ static void test_linux_api(void **state)
 	/* p keeps PASID 1: fits a 1-bit device; a new process does not */
 	h = sva_bind_device(tiny, hproc_mm(p), NULL);
 	assert_int_equal(sva_get_pasid(h), 1);
+	/* IOPF enabled on a stall-capable device: its CDs stall on faults
+	 * (CD.S, word 0 bit 44) so the page-fault handler can resume them */
+	uint64_t w0 = 0;
+
+	assert_true(sva_dev_flags(tiny) & SVA_DEV_IOPF);
+	pmem_read64(f->p.mem, sva_dev_cd_pa(tiny, 1), &w0, NULL);
+	assert_int_equal((w0 >> 44) & 1, 1);
 	struct hproc *q = spawn_with_buf(f, 1, &va);
 
 	h2 = sva_bind_device(tiny, hproc_mm(q), NULL);
