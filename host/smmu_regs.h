@@ -69,6 +69,13 @@ enum {
 #define Q_BASE_ADDR RFLD(55, 5)
 #define Q_IDX_WR RFLD(19, 0)
 #define Q_CONS_ERR RFLD(30, 24)
+/* CMDQ_CONS.ERR values (§7.1) */
+enum {
+	CMDQ_CERROR_NONE = 0x00,
+	CMDQ_CERROR_ILL = 0x01,
+	CMDQ_CERROR_ABT = 0x02,
+	CMDQ_CERROR_ATC_INV_SYNC = 0x03,
+};
 #define Q_OVFLG RFLD(31, 31)
 
 /* L1 stream table descriptor */
@@ -86,6 +93,7 @@ enum {
 #define STE_S1COR FLD(1, 5, 4)
 #define STE_S1CSH FLD(1, 7, 6)
 #define STE_EATS FLD(1, 29, 28)
+#define STE_EATS_FULL 1u /* Translation Requests through every stage */
 #define STE_STRW FLD(1, 31, 30)
 #define STE_SHCFG FLD(1, 45, 44)
 #define STE_S2VMID FLD(2, 15, 0)
@@ -218,6 +226,11 @@ enum { STE_STRW_NSEL1 = 0, STE_STRW_EL2 = 2 };
 /* Commands (§4; facts §5) */
 #define CMD_OPCODE FLD(0, 7, 0)
 #define CMD_SSV FLD(0, 11, 11)
+/* CMD_ATC_INV (§4.5.1): Global DW0[9], Size DW1[5:0] (span 4 KiB << Size,
+ * 52 = everything) */
+#define CMD_ATC_INV_GLOBAL FLD(0, 9, 9)
+#define CMD_ATC_INV_SIZE FLD(1, 5, 0)
+#define CMD_ATC_INV_SIZE_ALL 52u
 #define CMD_SSID FLD(0, 31, 12)
 #define CMD_SID FLD(0, 63, 32)
 #define CMD_VMID FLD(0, 47, 32)

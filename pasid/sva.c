@@ -39,16 +39,8 @@ enum { STALL_MODEL_BOTH = 0, STALL_MODEL_TERM = 1, STALL_MODEL_FORCED = 2 };
 #define CD_RGN_WBWA 1u
 #define CD_SH_INNER 3u
 
-/* CMD_ATC_INV fields host/smmu_regs.h does not define (§4.5.1; facts
- * §5): Global DW0[9], Size DW1[5:0] (span 4 KiB << Size). */
-#define ATC_INV_GLOBAL FLD(0, 9, 9)
-#define ATC_INV_SIZE FLD(1, 5, 0)
-#define ATC_INV_SIZE_ALL 52u   /* the whole address space */
+/* ATC invalidation spans are counted from 4 KiB (CMD_ATC_INV.Size). */
 #define ATC_INV_GRANULE_SHIFT 12u
-/* CMDQ_CONS.ERR (§7.1): an ATS Invalidation Completion timeout */
-#define CERROR_ATC_INV_SYNC 0x03u
-/* STE.EATS (§5.2): full ATS, Translation Requests through every stage */
-#define STE_EATS_FULL 1u
 
 struct sva_mm {
 	UT_hash_handle hh;
@@ -162,14 +154,14 @@ static bool dev_ats(const struct sva_dev *dev)
 }
 
 /* The Size of the smallest aligned 4 KiB << Size span holding
- * [start, end) (§4.5.1), ATC_INV_SIZE_ALL when none is smaller. */
+ * [start, end) (§4.5.1), CMD_ATC_INV_SIZE_ALL when none is smaller. */
 static unsigned atc_inv_size(uint64_t start, uint64_t end)
 {
 	uint64_t first = start >> ATC_INV_GRANULE_SHIFT;
 	uint64_t last = (end - 1) >> ATC_INV_GRANULE_SHIFT;
 	unsigned size = 0;
 
-	while (first != last && size < ATC_INV_SIZE_ALL) {
+	while (first != last && size < CMD_ATC_INV_SIZE_ALL) {
 		first >>= 1;
 		last >>= 1;
 		size++;
@@ -196,10 +188,10 @@ static bool atc_inv_range(struct sva_bond *b, uint64_t start, uint64_t end)
 	fset(cmd, CMD_SID, b->dev->sid);
 	fset(cmd, CMD_SSV, 1);
 	fset(cmd, CMD_SSID, b->ctx->smm->pasid);
-	fset(cmd, ATC_INV_GLOBAL, 0);
-	fset(cmd, ATC_INV_SIZE, size);
+	fset(cmd, CMD_ATC_INV_GLOBAL, 0);
+	fset(cmd, CMD_ATC_INV_SIZE, size);
 	/* Address[11 + Size:0] is ignored: give the span's base */
-	if (size < ATC_INV_SIZE_ALL)
+	if (size < CMD_ATC_INV_SIZE_ALL)
 		fset(cmd, CMD_ADDR, (start >> (ATC_INV_GRANULE_SHIFT + size))
 					    << size);
 	if (hsmmu_cmd(io->drv, cmd)) {
@@ -224,7 +216,7 @@ static int atc_sync(struct sva_iommu *io)
 	if (!ret)
 		return 0;
 	io->cmd_failures++;
-	if (hsmmu_cmd_error(io->drv) == CERROR_ATC_INV_SYNC) {
+	if (hsmmu_cmd_error(io->drv) == CMDQ_CERROR_ATC_INV_SYNC) {
 		io->atc_inv_timeouts++;
 		hsmmu_ack_cmd_error(io->drv);
 		if (io->atc_err_fn)
