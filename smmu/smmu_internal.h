@@ -560,7 +560,7 @@ uint64_t timing_drain_time(const struct smmu *smmu, enum smmu_resource r);
  * false if no stalled transaction matches (sid, stag). */
 bool smmu_resume(struct smmu *smmu, uint32_t sid, uint16_t stag, bool retry,
 		 bool abort);
-/* Mark every stalled transaction of sid for abort. */
+/* CMD_STALL_TERM: abort every stalled transaction of sid now. */
 void smmu_stall_term(struct smmu *smmu, uint32_t sid);
 /* SMMUEN 1->0: every stalled transaction is aborted. */
 void smmu_stall_abort_all(struct smmu *smmu);

@@ -981,7 +981,8 @@ bool smmu_resume(struct smmu *smmu, uint32_t sid, uint16_t stag, bool retry,
  * stream with an abort, as if each got CMD_RESUME(Terminate, Abort), by
  * the time the command is consumed.
  */
-void smmu_stall_term(struct smmu *smmu, uint32_t sid)
+/* Abort every stalled transaction of `sid`, or of every stream. */
+static void stall_abort(struct smmu *smmu, bool all, uint32_t sid)
 {
 	struct translate_state *ts = tstate(smmu);
 	struct stalled_txn **pp = ts ? &ts->stalled : NULL;
@@ -989,7 +990,7 @@ void smmu_stall_term(struct smmu *smmu, uint32_t sid)
 	while (pp && *pp) {
 		struct stalled_txn *s = *pp;
 
-		if (s->txn.sid != sid) {
+		if (!all && s->txn.sid != sid) {
 			pp = &s->next;
 			continue;
 		}
@@ -1000,18 +1001,15 @@ void smmu_stall_term(struct smmu *smmu, uint32_t sid)
 	}
 }
 
+void smmu_stall_term(struct smmu *smmu, uint32_t sid)
+{
+	stall_abort(smmu, false, sid);
+}
+
+/* §6.3.9: SMMUEN 1 -> 0 aborts every stalled transaction. */
 void smmu_stall_abort_all(struct smmu *smmu)
 {
-	struct translate_state *ts = tstate(smmu);
-
-	while (ts && ts->stalled) {
-		struct stalled_txn *s = ts->stalled;
-
-		ts->stalled = s->next;
-		ts->nstalled--;
-		stall_respond(smmu, s, SMMU_RESP_ABORT);
-		free(s);
-	}
+	stall_abort(smmu, true, 0);
 }
 
 void translate_destroy_pending(struct smmu *smmu)
