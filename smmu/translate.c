@@ -16,6 +16,7 @@
  */
 #include "smmu/regs.h"
 #include "smmu/smmu_internal.h"
+#include "smmu/ste.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -405,7 +406,6 @@ fault:
 
 /* --- ATS (§3.9; facts §8) ------------------------------------------- */
 
-#include "smmu/ste.h"
 
 /* The Smallest Translation Unit: the smallest granule (§3.9.1). */
 static uint8_t ats_stu(const struct smmu *smmu)
