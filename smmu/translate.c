@@ -406,7 +406,6 @@ fault:
 
 /* --- ATS (§3.9; facts §8) ------------------------------------------- */
 
-
 /* The Smallest Translation Unit: the smallest granule (§3.9.1). */
 static uint8_t ats_stu(const struct smmu *smmu)
 {
