@@ -2,7 +2,9 @@
 # smmusim developer entry point: the README's two commands.
 #   ./dev.sh main   install missing Debian packages, build, run the main job
 #   ./dev.sh test   install missing Debian packages, build, run every test
-#                   (gcc build, then clang with AddressSanitizer+UBSan)
+#                   (gcc build, clang with AddressSanitizer+UBSan, clang with
+#                   ThreadSanitizer for the threaded tests, and the kernel
+#                   patch checked against Debian's real 6.1 tree)
 # Other targets: ./dev.sh coverage (lcov HTML report), ./dev.sh bench.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -47,6 +49,14 @@ test)
 	CC=clang build build-asan -DSMMUSIM_SANITIZE=address -DSMMUSIM_BUILD_BENCH=OFF
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir build-asan -j "$JOBS" --output-on-failure
+	echo "== clang build with ThreadSanitizer, threaded tests"
+	CC=clang cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMMUSIM_SANITIZE=thread \
+		-DSMMUSIM_BUILD_BENCH=OFF >/dev/null
+	cmake --build build-tsan -j "$JOBS" --target threaded_tests -- --no-print-directory >/dev/null
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		ctest --test-dir build-tsan -j "$JOBS" --output-on-failure -L threads
+	echo "== kernel patch against Debian's linux-source-6.1 and 6.1 headers"
+	kernel-patch/check-real-tree.sh "$PWD/build-kernel"
 	;;
 coverage)
 	deps
