@@ -243,12 +243,14 @@ static void log_call(const char *op, const struct device *dev)
 	int n;
 
 	if (dev)
-		n = snprintf(item, sizeof(item), "%s%s:%x", call_log_len ? " " : "",
-			     op, sva_dev_sid(dev->sdev));
+		n = snprintf(item, sizeof(item), " %s:%x", op,
+			     sva_dev_sid(dev->sdev));
 	else
-		n = snprintf(item, sizeof(item), "%s%s", call_log_len ? " " : "",
-			     op);
+		n = snprintf(item, sizeof(item), " %s", op);
 	pthread_mutex_lock(&log_lock);
+	/* no separator before the first item */
+	if (!call_log_len)
+		memmove(item, item + 1, (size_t)n--);
 	if (n > 0 && call_log_len + (size_t)n < sizeof(call_log)) {
 		memcpy(call_log + call_log_len, item, (size_t)n + 1);
 		call_log_len += (size_t)n;
