@@ -55,6 +55,19 @@ test)
 	cmake --build build-tsan -j "$JOBS" --target threaded_tests -- --no-print-directory >/dev/null
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 		ctest --test-dir build-tsan -j "$JOBS" --output-on-failure -L threads
+	echo "== libFuzzer harnesses, ${FUZZ_SECONDS:-15} s each"
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMMUSIM_FUZZ=ON \
+		-DSMMUSIM_BUILD_TESTS=OFF -DSMMUSIM_BUILD_BENCH=OFF >/dev/null
+	cmake --build build-fuzz -j "$JOBS" -- --no-print-directory >/dev/null
+	for f in build-fuzz/fuzz/fuzz_*; do
+		name=$(basename "$f")
+		mkdir -p "build-fuzz/corpus/$name"
+		"$f" -max_total_time="${FUZZ_SECONDS:-15}" -timeout=10 -rss_limit_mb=4096 \
+			-artifact_prefix="build-fuzz/$name-" "build-fuzz/corpus/$name" \
+			"fuzz/corpus/${name#fuzz_}" 2>"build-fuzz/$name.log" ||
+			{ tail -40 "build-fuzz/$name.log"; echo "$name: FAILED" >&2; exit 1; }
+		tail -1 "build-fuzz/$name.log"
+	done
 	echo "== kernel patch against Debian's linux-source-6.1 and 6.1 headers"
 	kernel-patch/check-real-tree.sh "$PWD/build-kernel"
 	;;

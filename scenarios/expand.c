@@ -15,6 +15,7 @@
 #define MAX_PARAMS 8
 #define MAX_VALUES 1024
 #define MAX_COMBINATIONS 100000u
+#define MAX_EXPANDED_BYTES (UINT64_C(256) << 20)
 
 struct param {
 	char name[64];
@@ -259,6 +260,12 @@ static int substitute(const char *file, const char *text,
 int scn_expand(const char *file, const char *text, struct scn_expansion *out,
 	       char *err, size_t errlen)
 {
+	return scn_expand_max(file, text, MAX_COMBINATIONS, out, err, errlen);
+}
+
+int scn_expand_max(const char *file, const char *text, unsigned max,
+		   struct scn_expansion *out, char *err, size_t errlen)
+{
 	struct param ps[MAX_PARAMS];
 	unsigned np = 0, total = 1, line = 1;
 	struct sbuf stripped = { 0 };
@@ -295,10 +302,9 @@ int scn_expand(const char *file, const char *text, struct scn_expansion *out,
 					np++;
 					goto fail;
 				}
-			if (total > MAX_COMBINATIONS / ps[np].nvalues) {
+			if (total > max / ps[np].nvalues) {
 				xerr(err, errlen, file, line, 1,
-				     "more than %u combinations",
-				     MAX_COMBINATIONS);
+				     "more than %u combinations", max);
 				np++;
 				goto fail;
 			}
@@ -313,6 +319,12 @@ int scn_expand(const char *file, const char *text, struct scn_expansion *out,
 	if (!stripped.s)
 		sb_add(&stripped, "", 0);
 
+	if ((uint64_t)total * (stripped.n + 1) > MAX_EXPANDED_BYTES) {
+		xerr(err, errlen, file, 1, 1,
+		     "the sweep expands to more than %u MiB of scenarios",
+		     (unsigned)(MAX_EXPANDED_BYTES >> 20));
+		goto fail;
+	}
 	out->texts = calloc(total, sizeof(*out->texts));
 	out->labels = calloc(total, sizeof(*out->labels));
 	if (!out->texts || !out->labels)

@@ -103,9 +103,11 @@ static bool at_word_end(const struct lexer *lx)
 {
 	char c = *lx->p;
 
+	/* exactly the continuations skip_blanks consumes */
 	return c == '\0' || c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
 	       c == '#' ||
-	       (c == '\\' && (lx->p[1] == '\n' || lx->p[1] == '\r'));
+	       (c == '\\' && (lx->p[1] == '\n' ||
+			      (lx->p[1] == '\r' && lx->p[2] == '\n')));
 }
 
 /* A quoted string starting at '"'; returns the unescaped text. */

@@ -93,6 +93,9 @@ struct scn_expansion {
 };
 int scn_expand(const char *file, const char *text, struct scn_expansion *out,
 	       char *err, size_t errlen);
+/* The same with at most `max` combinations (scn_expand: 100000). */
+int scn_expand_max(const char *file, const char *text, unsigned max,
+		   struct scn_expansion *out, char *err, size_t errlen);
 void scn_expansion_free(struct scn_expansion *e);
 
 /* --- running --- */

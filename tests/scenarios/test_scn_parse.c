@@ -91,6 +91,15 @@ static void test_statements(void **state)
 	assert_string_equal(st->args[2].value, "a \"q\" \\ b");
 	scn_free(s);
 
+	/* a backslash before a lone CR is part of a word (found by
+	 * fuzz_scenario_parse: it used to loop for ever) */
+	s = parse_ok("map a\\\rb c\n");
+	assert_int_equal(s->nstmts, 1);
+	assert_int_equal(s->stmts[0].nargs, 3); /* a\\, b, c: CR is a blank */
+	assert_string_equal(s->stmts[0].args[0].value, "a\\");
+	assert_string_equal(s->stmts[0].args[1].value, "b");
+	scn_free(s);
+
 	s = parse_ok("seed 3\n");
 	assert_string_equal(s->name, "t"); /* the file's base name */
 	scn_free(s);
