@@ -30,6 +30,12 @@
 struct kvfio_container {
 	atomic_int refs;
 	pthread_rwlock_t group_lock;
+	/* driver and iommu_data: written under both locks (group_lock
+	 * first); driver ioctls hold only data_lock's read side, so that,
+	 * as in 6.1 where they take no core lock at all, they run
+	 * concurrently with group attach and detach, while the release of
+	 * the driver data still waits for them */
+	pthread_rwlock_t data_lock;
 	struct list_head groups; /* kvfio_group.container_next, newest first */
 	const struct kvfio_iommu_driver_ops *driver;
 	void *iommu_data;
@@ -82,6 +88,7 @@ static struct kvfio_container *container_new(void)
 		return NULL;
 	atomic_init(&c->refs, 1);
 	pthread_rwlock_init(&c->group_lock, NULL);
+	pthread_rwlock_init(&c->data_lock, NULL);
 	INIT_LIST_HEAD(&c->groups);
 	return c;
 }
@@ -97,6 +104,7 @@ static void container_put(struct kvfio_container *c)
 		return;
 	WARN_ON(c->driver || !list_empty(&c->groups));
 	pthread_rwlock_destroy(&c->group_lock);
+	pthread_rwlock_destroy(&c->data_lock);
 	free(c);
 }
 
@@ -134,9 +142,11 @@ static void group_detach_container(struct kvfio_group *g)
 	g->container = NULL;
 	list_del(&g->container_next);
 	if (d && list_empty(&c->groups)) {
+		pthread_rwlock_wrlock(&c->data_lock);
 		d->release(c->iommu_data);
 		c->driver = NULL;
 		c->iommu_data = NULL;
+		pthread_rwlock_unlock(&c->data_lock);
 	}
 	pthread_rwlock_unlock(&c->group_lock);
 	container_put(c);
@@ -216,8 +226,10 @@ static long container_set_iommu(struct kvfio_container *c,
 			d->release(data);
 			continue;
 		}
+		pthread_rwlock_wrlock(&c->data_lock);
 		c->driver = d;
 		c->iommu_data = data;
+		pthread_rwlock_unlock(&c->data_lock);
 		break;
 	}
 	pthread_mutex_unlock(&kv.drivers_lock);
@@ -238,12 +250,12 @@ static long container_ioctl(struct kvfio_container *c, unsigned int cmd,
 	case VFIO_SET_IOMMU:
 		return container_set_iommu(c, arg);
 	default:
-		/* Everything else is the driver's; the read side keeps it
-		 * from being released under the call. */
-		pthread_rwlock_rdlock(&c->group_lock);
+		/* Everything else is the driver's, concurrently with group
+		 * attach and detach; the release waits (data_lock). */
+		pthread_rwlock_rdlock(&c->data_lock);
 		if (c->driver)
 			ret = c->driver->ioctl(c->iommu_data, cmd, arg);
-		pthread_rwlock_unlock(&c->group_lock);
+		pthread_rwlock_unlock(&c->data_lock);
 		return ret;
 	}
 }
