@@ -148,7 +148,10 @@ struct scn_run_opts {
 	FILE *trace;            /* if set, the trace (docs/scenarios.md) */
 };
 
-/* Run a parsed scenario. Returns res->pass. */
+/* Run a parsed scenario. Returns res->pass. One run at a time per
+ * process (the machine is built on the kernel shim, which has one
+ * instance); res is filled from scratch (free it with scn_result_free),
+ * also on an error. */
 bool scn_run(const struct scn *s, const struct scn_run_opts *opts,
 	     struct scn_result *res);
 void scn_result_free(struct scn_result *res);

@@ -1342,7 +1342,9 @@ struct kshim *kshim_create(const struct kshim_config *cfg)
 		return NULL;
 	}
 	punlock(&table_lock);
-	if (!smmu_impl_preset(c.preset, &impl)) {
+	if (c.impl) {
+		impl = *c.impl;
+	} else if (!smmu_impl_preset(c.preset, &impl)) {
 		fprintf(stderr, "kshim: unknown preset '%s'\n", c.preset);
 		return NULL;
 	}

@@ -357,6 +357,8 @@ struct kshim_config {
 	unsigned sid_bits;       /* 0: 16 */
 	unsigned pasid_bits;     /* system PASID space, 0: 20 */
 	uint64_t seed;
+	/* If set, this implementation instead of the preset (copied). */
+	const struct smmu_impl *impl;
 };
 
 /*
