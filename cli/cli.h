@@ -39,5 +39,9 @@ int cmd_demo(int argc, char **argv);
 extern const char cmd_demo_usage[];
 int cmd_presets(int argc, char **argv);
 extern const char cmd_presets_usage[];
+int cmd_run(int argc, char **argv);
+extern const char cmd_run_usage[];
+int cmd_campaign(int argc, char **argv);
+extern const char cmd_campaign_usage[];
 
 #endif

@@ -13,6 +13,10 @@ static const struct cli_command commands[] = {
 	  cmd_demo_usage, cmd_demo },
 	{ "presets", "list implementation presets, or show one's ID registers",
 	  cmd_presets_usage, cmd_presets },
+	{ "run", "run scenario files, print PASS or FAIL for each",
+	  cmd_run_usage, cmd_run },
+	{ "campaign", "run scenarios in parallel: summary, JUnit, TAP, report",
+	  cmd_campaign_usage, cmd_campaign },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
