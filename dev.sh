@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # smmusim developer entry point: the README's two commands.
 #   ./dev.sh main   install missing Debian packages, build, run the main job
+#                   (the bundled scenario campaign, scenarios/library)
 #   ./dev.sh test   install missing Debian packages, build, run every test
 #                   (gcc build, clang with AddressSanitizer+UBSan, clang with
 #                   ThreadSanitizer for the threaded tests, and the kernel
@@ -38,7 +39,10 @@ case "${1:-}" in
 main)
 	deps
 	build build
-	./build/smmusim demo
+	# The main job: the bundled scenario campaign, one worker per core.
+	./build/smmusim campaign -j "$JOBS" --junit build/campaign-junit.xml \
+		--report build/campaign-report scenarios/library
+	echo "report: build/campaign-report/index.html  JUnit: build/campaign-junit.xml"
 	;;
 test)
 	deps
