@@ -405,7 +405,10 @@ int report_write_timeline(const char *path, unsigned pid, const char *name,
 		fprintf(f, "\"addr\":\"0x%" PRIx64 "\",\"oa\":\"0x%" PRIx64
 			   "\",\"resp\":\"%s\",",
 			sp->addr, sp->oa, resp_name(sp->resp));
-		if (sp->event_id)
+		if (sp->event_id && scn_event_name(sp->event_id))
+			fprintf(f, "\"event\":\"%s\",",
+				scn_event_name(sp->event_id));
+		else if (sp->event_id)
 			fprintf(f, "\"event\":\"0x%02x\",", sp->event_id);
 		else
 			fputs("\"event\":\"none\",", f);

@@ -165,5 +165,7 @@ struct scn_lat_stats {
 void scn_latency(const struct scn_result *res, enum scn_kind kind,
 		 struct scn_lat_stats *out);
 const char *scn_kind_name(enum scn_kind kind);
+/* The event type's name (docs/events.md), or NULL for an unknown ID. */
+const char *scn_event_name(uint8_t id);
 
 #endif

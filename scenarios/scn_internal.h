@@ -240,7 +240,6 @@ void scn_host_poll(struct scn_ctx *c);
 void scn_note_cmd_errors(struct scn_ctx *c);
 
 /* Event names (docs/events.md). */
-const char *scn_event_name(uint8_t id);
 bool scn_event_id(const char *s, uint8_t *out);
 const char *scn_errno_name(int e);
 

@@ -10,13 +10,18 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The scenario library is not linked into tests/cli: the one function
+/* The scenario library is not linked into tests/cli: the two functions
  * report.c takes from it. */
 const char *scn_kind_name(enum scn_kind kind)
 {
 	static const char *const n[] = { "read", "write", "ats", "pri" };
 
 	return (unsigned)kind < SCN_KIND_NR ? n[kind] : "?";
+}
+
+const char *scn_event_name(uint8_t id)
+{
+	return id == 0x10 ? "F_TRANSLATION" : NULL;
 }
 
 struct memfile {
@@ -184,7 +189,7 @@ static void test_timeline_lanes(void **state)
 		      "\"pid\":7,\"tid\":3,\"ts\":0.150,\"dur\":1.000,"
 		      "\"args\":{\"sid\":\"0x10\",\"ssid\":\"none\","
 		      "\"addr\":\"0x2000\",\"oa\":\"0x0\",\"resp\":\"abort\","
-		      "\"event\":\"0x10\",\"cycles\":1000}}"));
+		      "\"event\":\"F_TRANSLATION\",\"cycles\":1000}}"));
 	/* C reuses A's lane: A ended when C started */
 	assert_non_null(strstr(text, "\"name\":\"ats\",\"cat\":\"ats\","
 				     "\"pid\":7,\"tid\":2,\"ts\":0.200,"));
