@@ -37,6 +37,7 @@ struct vfio_iommu {
 	bool			nesting;
 	struct list_head	sva_groups;
 	struct list_head	sva_bonds;
+	bool			sva_used;
 };
 
 struct vfio_domain {

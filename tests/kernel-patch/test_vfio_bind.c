@@ -817,6 +817,30 @@ static void test_release_order_with_groups(void **state)
 	put_task_struct(other);
 }
 
+/* A container whose bonds were all unbound still waits, at release, for
+ * notifier callbacks that may be about to take its lock: the grace
+ * period runs (the pending bond frees complete) without any flush. */
+static void test_release_waits_after_unbind(void **state)
+{
+	struct kshim_counts c;
+	struct task_struct *me = spawn(1000);
+	struct box b;
+
+	(void)state;
+	kshim_set_current(me);
+	box_open(&b);
+	assert_int_equal(bind_self(b.c, NULL), 0);
+	assert_int_equal(unbind_self(b.c), 0);
+	kshim_counts(&c);
+	assert_int_equal(c.pending_frees, 1); /* freed after a grace period */
+	assert_int_equal(kvfio_close(b.c), 0);
+	assert_int_equal(kvfio_close(b.g), 0); /* the last group: release */
+	kshim_counts(&c);
+	assert_int_equal(c.pending_frees, 0);
+	assert_int_equal(c.notifiers, 0);
+	put_task_struct(me);
+}
+
 /* The last bond going away at exit disables SVA on the devices. */
 static void test_exit_last_bond_disables(void **state)
 {
@@ -1060,6 +1084,7 @@ int main(void)
 		T(test_teardown_reverses_setup),
 		T(test_partial_enable_rolls_back),
 		T(test_release_order_with_groups),
+		T(test_release_waits_after_unbind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
