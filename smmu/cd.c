@@ -65,23 +65,34 @@ static unsigned tt_granule(const uint64_t *raw, unsigned i)
  * true if ILLEGAL.
  */
 static bool tt_illegal(const struct smmu_impl *impl, const uint64_t *raw,
-		       unsigned i, unsigned ips_bits)
+		       unsigned i, unsigned ips_bits, struct cfg_illegal *why)
 {
+	static const char *const tg[2] = { "TG0", "TG1" };
+	static const char *const tsz[2] = { "T0SZ", "T1SZ" };
+	static const char *const tt[2] = { "TTB0", "TTB1" };
 	const struct tt_fields *f = &tt_flds[i];
 	unsigned gshift = tt_granule(raw, i);
 	uint64_t ttb = fget_inplace(raw, f->ttb);
 
 	/* §5.4 TGx: supported granule, not reserved */
-	if (!gshift || !granule_supported(impl, gshift))
-		return true;
+	if (!gshift)
+		return cfg_flag_illegal(why, tg[i], "reserved encoding");
+	if (!granule_supported(impl, gshift))
+		return cfg_flag_illegal(why, tg[i],
+			"granule not supported (IDR5.GRAN4K/16K/64K)");
 	/* §5.4 TxSZ: out of range is ILLEGAL in v3.1+ (the model takes
 	 * the same choice for v3.0) */
 	if (cd_txsz_invalid(impl, (unsigned)fget(raw, f->tsz), gshift))
-		return true;
+		return cfg_flag_illegal(why, tsz[i],
+			"outside the architected range for the granule");
 	/* §5.4 TTBx: within the effective IPS, and 48 bits for 4K/16K */
 	if ((ttb >> ips_bits) != 0)
-		return true;
-	return gshift != 16 && (ttb >> 48) != 0;
+		return cfg_flag_illegal(why, tt[i],
+			"beyond the effective IPS (min(IPS, OAS))");
+	if (gshift != 16 && (ttb >> 48) != 0)
+		return cfg_flag_illegal(why, tt[i],
+			"beyond 48 bits with a 4K or 16K granule");
+	return false;
 }
 
 static void fill_tt(const struct smmu *smmu, const struct ste_cfg *ste,
@@ -127,6 +138,13 @@ static void fill_tt(const struct smmu *smmu, const struct ste_cfg *ste,
 bool cd_decode(const struct smmu *smmu, const struct ste_cfg *ste,
 	       const uint64_t raw[8], struct cd_cfg *out)
 {
+	return cd_decode_why(smmu, ste, raw, out, NULL);
+}
+
+bool cd_decode_why(const struct smmu *smmu, const struct ste_cfg *ste,
+		   const uint64_t raw[8], struct cd_cfg *out,
+		   struct cfg_illegal *why)
+{
 	const struct smmu_impl *impl = &smmu->impl;
 	bool s = fget(raw, CD_S), a = fget(raw, CD_A);
 	bool ha = fget(raw, CD_HA), hd = fget(raw, CD_HD);
@@ -143,44 +161,54 @@ bool cd_decode(const struct smmu *smmu, const struct ste_cfg *ste,
 
 	/* §5.4.2 CdIllegal() */
 	if (!fget(raw, CD_V))
-		return false;
+		return !cfg_flag_illegal(why, "V", "0: the CD is not valid");
 	if (ste->s1stalld && s)  /* stalls disabled for the stream */
-		return false;
+		return !cfg_flag_illegal(why, "S",
+					 "1 with STE.S1STALLD=1");
 	if (impl->term_model && !a) /* RAZ/WI termination unsupported */
-		return false;
+		return !cfg_flag_illegal(why, "A",
+					 "0 with IDR0.TERM_MODEL=1");
 	if (impl->stall_model == 1 && s)
-		return false;
+		return !cfg_flag_illegal(why, "S",
+			"1 with IDR0.STALL_MODEL=0b01 (no stalls)");
 	if (impl->stall_model == 2 && !s)
-		return false;
+		return !cfg_flag_illegal(why, "S",
+			"0 with IDR0.STALL_MODEL=0b10 (stalls forced)");
 	/* §5.4 ENDI vs IDR0.TTENDIAN, unless both tables are disabled */
 	if (!(off[0] && off[1]) &&
 	    ((impl->ttendian == 2 && fget(raw, CD_ENDI)) ||
 	     (impl->ttendian == 3 && !fget(raw, CD_ENDI))))
-		return false;
+		return !cfg_flag_illegal(why, "ENDI",
+			"endianness not supported (IDR0.TTENDIAN)");
 	/* §5.4 AA64: VMSAv8-64 needs TTF[1] (and a VMSAv8-64 stage 2,
 	 * which ste.c already requires); VMSAv8-32 is not modelled (see
 	 * the top of the file). */
 	if (!fget(raw, CD_AA64) || !(impl->ttf & 2u))
-		return false;
+		return !cfg_flag_illegal(why, "AA64",
+			"VMSAv8-32 LPAE tables (AA64=0) or no AArch64 in "
+			"IDR0.TTF");
 	/* §5.4 HA/HD vs IDR0.HTTU (HAFT only exists with HTTU=11) */
 	if ((ha || hd) && impl->httu == 0)
-		return false;
+		return !cfg_flag_illegal(why, "HA/HD",
+					 "set with IDR0.HTTU=0b00");
 	if (hd && impl->httu == 1)
-		return false;
+		return !cfg_flag_illegal(why, "HD",
+			"set with IDR0.HTTU=0b01 (AF only)");
 	if (impl->httu == 3 && fget(raw, CD_HAFT) && !ha)
-		return false;
+		return !cfg_flag_illegal(why, "HAFT", "1 with HA=0");
 	/* §5.4 ASID: [15:8] must be 0 without IDR0.ASID16 in the worlds
 	 * that use an ASID */
 	if ((ste->world == WORLD_NS_EL1 || ste->world == WORLD_NS_EL2_E2H) &&
 	    !impl->asid16 && fget(raw, CD_ASID_HI) != 0)
-		return false;
+		return !cfg_flag_illegal(why, "ASID",
+			"bits [15:8] set without IDR0.ASID16");
 	/* §5.4 IPS: effective output size min(IPS, OAS) */
 	ips = smmu_oas_bits((uint8_t)fget(raw, CD_IPS));
 	oas = smmu_oas_bits(impl->oas);
 	if (ips > oas)
 		ips = oas;
 	for (unsigned i = 0; i < 2; i++)
-		if (!off[i] && tt_illegal(impl, raw, i, ips))
+		if (!off[i] && tt_illegal(impl, raw, i, ips, why))
 			return false;
 
 	for (unsigned i = 0; i < 2; i++)
@@ -255,9 +283,9 @@ static bool addr_beyond(const struct smmu *smmu, const struct ste_cfg *ste,
  * a 2-level table (§5.2 S1Fmt, §5.3, facts §4.2). Returns false with ev
  * set.
  */
-static bool cd_locate(struct smmu *smmu, const struct ste_cfg *ste,
-		      bool substreams, uint32_t ssid, uint64_t *addr,
-		      struct smmu_event *ev, uint64_t *cycles)
+bool cd_locate(struct smmu *smmu, const struct ste_cfg *ste,
+	       bool substreams, uint32_t ssid, uint64_t *addr,
+	       struct smmu_event *ev, uint64_t *cycles)
 {
 	unsigned cdmax = ste->s1cdmax;
 	unsigned leaf_bits;

@@ -373,6 +373,22 @@ const struct ste_cfg *ste_lookup_ref(struct smmu *smmu, uint32_t sid,
 bool ste_decode(const struct smmu *smmu, const uint64_t raw[8],
 		struct ste_cfg *out);
 /*
+ * Which rule refused an STE or CD: the field as §5.2 / §5.4 name it and
+ * the reason, both static strings. Only the first failing rule, in the
+ * order of the spec's SteIllegal() / CdIllegal(), is reported.
+ */
+struct cfg_illegal {
+	const char *field;
+	const char *reason;
+};
+/* Store (field, reason) in *why when why is not NULL; returns true. */
+bool cfg_flag_illegal(struct cfg_illegal *why, const char *field,
+		      const char *reason);
+/* ste_decode() that also says why it refused the STE (why may be NULL;
+ * untouched on success). */
+bool ste_decode_why(const struct smmu *smmu, const uint64_t raw[8],
+		    struct ste_cfg *out, struct cfg_illegal *why);
+/*
  * The stream table walk with explicit STRTAB_BASE / STRTAB_BASE_CFG
  * values (facts §3.1), without the configuration cache:
  * strtab_locate() gives the STE address (fetching the L1STD for a
@@ -408,6 +424,20 @@ int cd_lookup_ref(struct smmu *smmu, uint32_t sid, const struct ste_cfg *ste,
 		  uint64_t *cycles);
 bool cd_decode(const struct smmu *smmu, const struct ste_cfg *ste,
 	       const uint64_t raw[8], struct cd_cfg *out);
+/* cd_decode() that also says why it refused the CD (see cfg_illegal). */
+bool cd_decode_why(const struct smmu *smmu, const struct ste_cfg *ste,
+		   const uint64_t raw[8], struct cd_cfg *out,
+		   struct cfg_illegal *why);
+/*
+ * The address (PA, or IPA when ste->s2_en) of CD `ssid` of a decoded
+ * stage-1 STE, fetching the L1CD of a 2-level table. `substreams` is
+ * S1CDMax != 0 with IDR1.SSIDSIZE != 0 (else the one CD at
+ * S1ContextPtr). False with ev->id = C_BAD_STE, C_BAD_SUBSTREAMID, or a
+ * fetch fault (F_CD_FETCH, stage-2 fault CLASS=CD).
+ */
+bool cd_locate(struct smmu *smmu, const struct ste_cfg *ste,
+	       bool substreams, uint32_t ssid, uint64_t *addr,
+	       struct smmu_event *ev, uint64_t *cycles);
 
 /* --- cfgcache.c ----------------------------------------------------- */
 struct smmu_cfgcache *cfgcache_create(struct smmu *smmu);

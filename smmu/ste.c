@@ -184,6 +184,18 @@ static void fill_s2(const struct smmu *smmu, const uint64_t *raw,
 
 /* --- ILLEGAL checks ------------------------------------------------- */
 
+/* Note which rule refused the entry (for inspect tools); always true so
+ * the *_illegal() checks can return it. */
+bool cfg_flag_illegal(struct cfg_illegal *why, const char *field,
+		      const char *reason)
+{
+	if (why) {
+		why->field = field;
+		why->reason = reason;
+	}
+	return true;
+}
+
 /* IgnoreSTESTRW() for a Non-secure STE (§5.2, facts §3.4) */
 static bool strw_unused(const struct smmu_impl *impl, unsigned config)
 {
@@ -193,7 +205,7 @@ static bool strw_unused(const struct smmu_impl *impl, unsigned config)
 
 /* §5.2 EATS: the ATS checks, NS STE, IDR0.ATS=1, Config != x00 */
 static bool eats_illegal(const struct smmu_impl *impl, const uint64_t *raw,
-			 unsigned config)
+			 unsigned config, struct cfg_illegal *why)
 {
 	unsigned eats = (unsigned)fget(raw, STE_EATS);
 	bool s2s = fget(raw, STE_S2S);
@@ -203,11 +215,14 @@ static bool eats_illegal(const struct smmu_impl *impl, const uint64_t *raw,
 	/* Split-stage needs Config=111, S2S=0 and NS1ATS=0 */
 	if (eats == EATS_SPLIT &&
 	    (config != STE_CONFIG_NESTED || s2s || impl->ns1ats))
-		return true;
+		return cfg_flag_illegal(why, "EATS",
+			"split-stage ATS (0b10) needs Config=0b111, S2S=0 "
+			"and IDR0.NS1ATS=0");
 	/* Full ATS with stage-2 stall; SMMUv3.0 may also apply it to 10x,
 	 * the model follows the recommendation (11x only). */
 	if (eats == EATS_FULL && s2s && (config & STE_CONFIG_S2))
-		return true;
+		return cfg_flag_illegal(why, "EATS",
+			"full ATS (0b01) with stage-2 stalls (S2S=1)");
 	/* EATS=11 is reserved (behaves as 00) without IDR3.DPT. */
 	return false;
 }
@@ -215,7 +230,7 @@ static bool eats_illegal(const struct smmu_impl *impl, const uint64_t *raw,
 /* Stage 1 rules (Config=1x1), §5.2 S1STALLD, S1CDMax, S1Fmt,
  * S1ContextPtr. */
 static bool s1_illegal(const struct smmu_impl *impl, const uint64_t *raw,
-		       unsigned config)
+		       unsigned config, struct cfg_illegal *why)
 {
 	unsigned cdmax = (unsigned)fget(raw, STE_S1CDMAX);
 	unsigned fmt = (unsigned)fget(raw, STE_S1FMT);
@@ -224,25 +239,32 @@ static bool s1_illegal(const struct smmu_impl *impl, const uint64_t *raw,
 
 	/* §5.2: S1STALLD=1 only with STALL_MODEL=00 */
 	if (fget(raw, STE_S1STALLD) && impl->stall_model != 0)
-		return true;
+		return cfg_flag_illegal(why, "S1STALLD",
+			"1 needs IDR0.STALL_MODEL=0b00");
 	/* §5.2: S1CDMax > SSIDSIZE is ILLEGAL */
 	if (impl->ssidsize != 0 && cdmax > impl->ssidsize)
-		return true;
+		return cfg_flag_illegal(why, "S1CDMax",
+					"greater than IDR1.SSIDSIZE");
 	/* §5.2 S1Fmt: 2-level CD tables need IDR0.CD2L */
 	if (impl->ssidsize != 0 && cdmax != 0 && !impl->cd2l &&
 	    (fmt == S1FMT_2L_4K || fmt == S1FMT_2L_64K))
-		return true;
+		return cfg_flag_illegal(why, "S1Fmt",
+			"2-level CD table without IDR0.CD2L");
 	/* §5.2 S1ContextPtr, §3.4.3: IPA within IAS when stage 2 is on,
 	 * else PA within OAS (v3.1+ C_BAD_STE; the model does the same
 	 * for v3.0, one of its permitted behaviours). */
 	range = (config & STE_CONFIG_S2) ? smmu_ias_bits(impl)
 					 : smmu_oas_bits(impl->oas);
-	return (ptr >> range) != 0;
+	if ((ptr >> range) != 0)
+		return cfg_flag_illegal(why, "S1ContextPtr",
+			(config & STE_CONFIG_S2) ? "IPA beyond the IAS"
+						 : "PA beyond the OAS");
+	return false;
 }
 
 /* Stage 2 rules (Config=11x); on success fills the regime. */
 static bool s2_illegal(const struct smmu *smmu, const uint64_t *raw,
-		       struct ste_cfg *o)
+		       struct ste_cfg *o, struct cfg_illegal *why)
 {
 	const struct smmu_impl *impl = &smmu->impl;
 	bool s2s = fget(raw, STE_S2S);
@@ -255,23 +277,32 @@ static bool s2_illegal(const struct smmu *smmu, const uint64_t *raw,
 
 	/* §5.2 S2S vs IDR0.STALL_MODEL */
 	if (s2s && impl->stall_model == 1)
-		return true;
+		return cfg_flag_illegal(why, "S2S",
+			"1 with IDR0.STALL_MODEL=0b01 (no stalls)");
 	if (!s2s && impl->stall_model == 2)
-		return true;
+		return cfg_flag_illegal(why, "S2S",
+			"0 with IDR0.STALL_MODEL=0b10 (stalls forced)");
 	/* §5.2 S2AA64: the format must be in IDR0.TTF (VMSAv8-32 LPAE is
 	 * not modelled, see the top of the file). */
 	if (!fget(raw, STE_S2AA64) || !(impl->ttf & 2u))
-		return true;
+		return cfg_flag_illegal(why, "S2AA64",
+			"VMSAv8-32 LPAE tables (S2AA64=0) or no AArch64 "
+			"in IDR0.TTF");
 	/* §5.2 S2HA/S2HD/S2HAFT vs IDR0.HTTU */
 	if ((ha || hd) && impl->httu == 0)
-		return true;
+		return cfg_flag_illegal(why, "S2HA/S2HD",
+					"set with IDR0.HTTU=0b00");
 	if (hd && impl->httu == 1)
-		return true;
+		return cfg_flag_illegal(why, "S2HD",
+					"set with IDR0.HTTU=0b01 (AF only)");
 	if (fget(raw, STE_S2HAFT) && !ha && impl->httu == 3)
-		return true;
+		return cfg_flag_illegal(why, "S2HAFT", "1 with S2HA=0");
 	/* §5.2 S2TG: granule supported by IDR5, not reserved */
-	if (!gshift || !granule_supported(impl, gshift))
-		return true;
+	if (!gshift)
+		return cfg_flag_illegal(why, "S2TG", "reserved encoding");
+	if (!granule_supported(impl, gshift))
+		return cfg_flag_illegal(why, "S2TG",
+			"granule not supported (IDR5.GRAN4K/16K/64K)");
 	/* §5.2 S2TTB: within the effective S2PS, and within 48 bits with
 	 * 4K/16K granules (no DS) */
 	ps = smmu_oas_bits((uint8_t)fget(raw, STE_S2PS));
@@ -279,26 +310,35 @@ static bool s2_illegal(const struct smmu *smmu, const uint64_t *raw,
 	if (ps > oas)
 		ps = oas;
 	if ((ttb >> ps) != 0)
-		return true;
+		return cfg_flag_illegal(why, "S2TTB",
+			"beyond the effective S2PS (min(S2PS, OAS))");
 	if (gshift != 16 && (ttb >> 48) != 0)
-		return true;
+		return cfg_flag_illegal(why, "S2TTB",
+			"beyond 48 bits with a 4K or 16K granule");
 	/* §5.2 S2T0SZ: architected range (always ILLEGAL from v3.1; the
 	 * model takes the ILLEGAL choice for v3.0 too) */
 	if (s2t0sz_invalid(impl, tsz, gshift))
-		return true;
+		return cfg_flag_illegal(why, "S2T0SZ",
+			"outside the architected range for the IAS and "
+			"granule");
 	/* §5.2 S2SL0: consistent with S2T0SZ and S2TG */
 	start = s2_start_level(impl, gshift,
 			       (unsigned)fget(raw, STE_S2SL0));
 	if (start < 0)
-		return true;
+		return cfg_flag_illegal(why, "S2SL0",
+			"reserved start level for the granule");
 	concat = s2_concat(tsz, gshift, start);
 	if (!concat)
-		return true;
+		return cfg_flag_illegal(why, "S2SL0",
+			"inconsistent with S2T0SZ (no IA bit at the start "
+			"level, or more than 16 concatenated tables)");
 	/* §5.2 S2ENDI vs IDR0.TTENDIAN */
 	if (impl->ttendian == 2 && fget(raw, STE_S2ENDI))
-		return true;
+		return cfg_flag_illegal(why, "S2ENDI",
+			"big-endian with IDR0.TTENDIAN=0b10 (LE only)");
 	if (impl->ttendian == 3 && !fget(raw, STE_S2ENDI))
-		return true;
+		return cfg_flag_illegal(why, "S2ENDI",
+			"little-endian with IDR0.TTENDIAN=0b11 (BE only)");
 	fill_s2(smmu, raw, o, gshift, start, concat);
 	return false;
 }
@@ -342,6 +382,12 @@ static uint8_t ste_eats(const struct smmu *smmu, const uint64_t *raw,
 bool ste_decode(const struct smmu *smmu, const uint64_t raw[8],
 		struct ste_cfg *out)
 {
+	return ste_decode_why(smmu, raw, out, NULL);
+}
+
+bool ste_decode_why(const struct smmu *smmu, const uint64_t raw[8],
+		    struct ste_cfg *out, struct cfg_illegal *why)
+{
 	const struct smmu_impl *impl = &smmu->impl;
 	unsigned config, strw;
 
@@ -349,7 +395,7 @@ bool ste_decode(const struct smmu *smmu, const uint64_t raw[8],
 	memcpy(out->raw, raw, sizeof(out->raw));
 	/* §5.2 V: an invalid STE is C_BAD_STE */
 	if (!fget(raw, STE_V))
-		return false;
+		return !cfg_flag_illegal(why, "V", "0: the STE is not valid");
 	config = (unsigned)fget(raw, STE_CONFIG);
 	strw = (unsigned)fget(raw, STE_STRW);
 	out->config = (uint8_t)config;
@@ -365,22 +411,26 @@ bool ste_decode(const struct smmu *smmu, const uint64_t raw[8],
 
 	/* §5.2 Config: a stage that is not implemented */
 	if (out->s1_en && !impl->s1p)
-		return false;
+		return !cfg_flag_illegal(why, "Config",
+			"stage 1 enabled without IDR0.S1P");
 	if (out->s2_en && !impl->s2p)
-		return false;
-	if (eats_illegal(impl, raw, config))
+		return !cfg_flag_illegal(why, "Config",
+			"stage 2 enabled without IDR0.S2P");
+	if (eats_illegal(impl, raw, config, why))
 		return false;
 	/* §5.2 STRW: 0bx1 reserved for NS STEs when STRW is used */
 	if (!strw_unused(impl, config) && (strw & STRW_RESERVED_BIT))
+		return !cfg_flag_illegal(why, "STRW",
+			"reserved encoding 0bx1 for a Non-secure stream");
+	if (out->s1_en && s1_illegal(impl, raw, config, why))
 		return false;
-	if (out->s1_en && s1_illegal(impl, raw, config))
-		return false;
-	if (out->s2_en && s2_illegal(smmu, raw, out))
+	if (out->s2_en && s2_illegal(smmu, raw, out, why))
 		return false;
 	/* §5.2 S2VMID: VMID[15:8] must be 0 without IDR0.VMID16 */
 	if (!s2vmid_ignored(impl, config, strw) && !impl->vmid16 &&
 	    fget(raw, STE_S2VMID_HI) != 0)
-		return false;
+		return !cfg_flag_illegal(why, "S2VMID",
+			"bits [15:8] set without IDR0.VMID16");
 
 	/* Stage 1 / CD fetch fields (IGNORED when Config=1x0) */
 	if (out->s1_en) {
