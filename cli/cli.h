@@ -43,5 +43,9 @@ int cmd_run(int argc, char **argv);
 extern const char cmd_run_usage[];
 int cmd_campaign(int argc, char **argv);
 extern const char cmd_campaign_usage[];
+int cmd_inspect(int argc, char **argv);
+extern const char cmd_inspect_usage[];
+int cmd_translate(int argc, char **argv);
+extern const char cmd_translate_usage[];
 
 #endif

@@ -17,6 +17,10 @@ static const struct cli_command commands[] = {
 	  cmd_run_usage, cmd_run },
 	{ "campaign", "run scenarios in parallel: summary, JUnit, TAP, report",
 	  cmd_campaign_usage, cmd_campaign },
+	{ "inspect", "decode the SMMU structures in a memory image",
+	  cmd_inspect_usage, cmd_inspect },
+	{ "translate", "predict translations from a memory image",
+	  cmd_translate_usage, cmd_translate },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
