@@ -47,5 +47,14 @@ int cmd_inspect(int argc, char **argv);
 extern const char cmd_inspect_usage[];
 int cmd_translate(int argc, char **argv);
 extern const char cmd_translate_usage[];
+/* smmusim trace diff | from-qemu | to-perfetto (cli/trace.c) */
+int cmd_trace(int argc, char **argv);
+extern const char cmd_trace_usage[];
+/* smmusim trace from-qemu (cli/trace_qemu.c); argv[0] is "from-qemu" */
+int cmd_trace_from_qemu(int argc, char **argv);
+extern const char cmd_trace_from_qemu_usage[];
+/* smmusim replay (cli/replay.c) */
+int cmd_replay(int argc, char **argv);
+extern const char cmd_replay_usage[];
 
 #endif

@@ -5,26 +5,37 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "report.h"
 #include "scenarios/scenario.h"
 
 const char cmd_run_usage[] =
-	"usage: smmusim run [--seed N] [--trace FILE] [-v] FILE...\n"
+	"usage: smmusim run [--seed N] [--trace PATH [--trace-mem]]\n"
+	"                   [--export PREFIX] [-v] FILE...\n"
 	"\n"
 	"Run each scenario file (docs/scenarios.md); a sweep template runs\n"
 	"once per combination of its parameters, named NAME[P=v,...].\n"
 	"Prints PASS NAME or FAIL NAME and, for a failure, the first\n"
 	"expectation that did not hold.\n"
 	"\n"
-	"  --seed N      seed for every scenario (overrides `seed` lines)\n"
-	"  --trace FILE  write the trace of every run into FILE ('-': stdout)\n"
-	"  -v            also print seed, cycles, expectation counts and\n"
-	"                latency statistics per transaction kind\n"
+	"  --seed N        seed for every scenario (overrides `seed` lines)\n"
+	"  --trace PATH    write the SMMU trace (docs/trace-format.md): with\n"
+	"                  one scenario instance to the file PATH ('-':\n"
+	"                  stdout); with several, PATH is a directory that\n"
+	"                  gets N.trace for the Nth instance run (from 1)\n"
+	"  --trace-mem     also record software's memory writes, so that the\n"
+	"                  trace is a replay log (smmusim replay)\n"
+	"  --export PREFIX at the end of the run write the machine's memory\n"
+	"                  and SMMU registers as PREFIX.core (ELF) and\n"
+	"                  PREFIX.json (docs/cross-checking.md); one instance\n"
+	"  -v              also print seed, cycles, expectation counts and\n"
+	"                  latency statistics per transaction kind\n"
 	"\n"
 	"exit status: 0 all passed, 1 a scenario failed, 2 a file could not\n"
 	"be read or parsed, or a scenario is invalid\n";
@@ -109,7 +120,9 @@ static bool load_file(const char *path, struct run_item **items,
 int cmd_run(int argc, char **argv)
 {
 	struct scn_run_opts opts = { .seed = 1 };
-	const char *trace_path = NULL;
+	const char *trace_path = NULL, *export_prefix = NULL;
+	char *export_core = NULL, *export_regs = NULL;
+	bool trace_dir = false;
 	struct run_item *items = NULL;
 	unsigned nitems = 0;
 	bool verbose = false, opts_done = false;
@@ -136,6 +149,13 @@ int cmd_run(int argc, char **argv)
 				return cli_usage_error("run",
 						       "--trace needs a file");
 			trace_path = argv[++i];
+		} else if (!strcmp(a, "--trace-mem")) {
+			opts.trace_mem = true;
+		} else if (!strcmp(a, "--export")) {
+			if (i + 1 >= argc)
+				return cli_usage_error("run", "--export needs "
+						       "a prefix");
+			export_prefix = argv[++i];
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			verbose = true;
 		} else {
@@ -154,7 +174,9 @@ int cmd_run(int argc, char **argv)
 		if (!opts_done && a[0] == '-' && a[1]) {
 			if (!strcmp(a, "--"))
 				opts_done = true;
-			else if (!strcmp(a, "--seed") || !strcmp(a, "--trace"))
+			else if (!strcmp(a, "--seed") ||
+				 !strcmp(a, "--trace") ||
+				 !strcmp(a, "--export"))
 				i++;
 			continue;
 		}
@@ -162,7 +184,45 @@ int cmd_run(int argc, char **argv)
 			status = EXIT_USAGE;
 	}
 
-	if (trace_path) {
+	if (opts.trace_mem && !trace_path) {
+		status = cli_usage_error("run", "--trace-mem needs --trace");
+		goto out;
+	}
+	if (export_prefix) {
+		if (nitems != 1) {
+			status = cli_usage_error("run", "--export takes one "
+						 "scenario instance, not %u",
+						 nitems);
+			goto out;
+		}
+		size_t n = strlen(export_prefix) + 8;
+
+		export_core = malloc(n);
+		export_regs = malloc(n);
+		if (!export_core || !export_regs) {
+			fprintf(stderr, "smmusim run: out of memory\n");
+			status = EXIT_USAGE;
+			goto out;
+		}
+		snprintf(export_core, n, "%s.core", export_prefix);
+		snprintf(export_regs, n, "%s.json", export_prefix);
+		opts.export_core = export_core;
+		opts.export_regs = export_regs;
+	}
+	if (trace_path && nitems > 1) {
+		if (!strcmp(trace_path, "-")) {
+			status = cli_usage_error("run", "--trace -: %u "
+						 "instances need a directory",
+						 nitems);
+			goto out;
+		}
+		if (mkdir(trace_path, 0777) && errno != EEXIST) {
+			perror(trace_path);
+			status = EXIT_USAGE;
+			goto out;
+		}
+		trace_dir = true;
+	} else if (trace_path) {
 		trace = strcmp(trace_path, "-") ? fopen(trace_path, "w") :
 						  stdout;
 		if (!trace) {
@@ -170,12 +230,24 @@ int cmd_run(int argc, char **argv)
 			status = EXIT_USAGE;
 			goto out;
 		}
-		opts.trace = trace;
 	}
 
 	for (unsigned i = 0; i < nitems; i++) {
 		struct scn_result res;
 
+		if (trace_dir) {
+			char path[4096];
+
+			snprintf(path, sizeof(path), "%s/%u.trace", trace_path,
+				 i + 1);
+			trace = fopen(path, "w");
+			if (!trace) {
+				perror(path);
+				status = EXIT_USAGE;
+				goto out;
+			}
+		}
+		opts.trace = trace;
 		memset(&res, 0, sizeof(res));
 		scn_run(items[i].s, &opts, &res);
 		if (res.error) {
@@ -195,6 +267,13 @@ int cmd_run(int argc, char **argv)
 		fflush(stdout);
 		if (trace)
 			fflush(trace);
+		if (trace_dir) {
+			if (fclose(trace)) {
+				perror(trace_path);
+				status = EXIT_USAGE;
+			}
+			trace = NULL;
+		}
 		scn_result_free(&res);
 	}
 
@@ -208,5 +287,7 @@ out:
 		free(items[i].name);
 	}
 	free(items);
+	free(export_core);
+	free(export_regs);
 	return status;
 }

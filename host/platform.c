@@ -8,6 +8,14 @@ bool platform_create(struct platform *p, const struct smmu_impl *impl,
 		     uint64_t seed, unsigned sid_bits, char *err,
 		     unsigned errlen)
 {
+	return platform_create_traced(p, impl, seed, sid_bits, NULL, 0, err,
+				      errlen);
+}
+
+bool platform_create_traced(struct platform *p, const struct smmu_impl *impl,
+			    uint64_t seed, unsigned sid_bits, FILE *trace,
+			    unsigned flags, char *err, unsigned errlen)
+{
 	memset(p, 0, sizeof(*p));
 	p->sim = sim_create(seed);
 	p->mem = pmem_create();
@@ -22,6 +30,14 @@ bool platform_create(struct platform *p, const struct smmu_impl *impl,
 	}
 	if (smmu_map_mmio(p->smmu, PLAT_SMMU_BASE) < 0)
 		goto fail;
+	if (trace) {
+		if (!smmu_trace_open(p->smmu, trace, flags))
+			goto fail;
+		fprintf(trace, "# mmio-base: 0x%llx\n# ram: 0x%llx:0x%llx\n",
+			(unsigned long long)PLAT_SMMU_BASE,
+			(unsigned long long)PLAT_RAM_BASE,
+			(unsigned long long)PLAT_RAM_SIZE);
+	}
 	p->hm = hostmem_create(p->mem, PLAT_RAM_BASE, PLAT_RAM_SIZE);
 	if (!p->hm)
 		goto fail;

@@ -32,6 +32,15 @@ struct platform {
 bool platform_create(struct platform *p, const struct smmu_impl *impl,
 		     uint64_t seed, unsigned sid_bits, char *err,
 		     unsigned errlen);
+/*
+ * The same, tracing the SMMU into `trace` (docs/trace-format.md) from
+ * before the driver's first access, with smmu_trace_open() `flags`. The
+ * header names the platform's layout ("# mmio-base:", "# ram:") so that
+ * smmusim replay can rebuild it.
+ */
+bool platform_create_traced(struct platform *p, const struct smmu_impl *impl,
+			    uint64_t seed, unsigned sid_bits, FILE *trace,
+			    unsigned flags, char *err, unsigned errlen);
 void platform_destroy(struct platform *p);
 
 #endif

@@ -41,6 +41,7 @@
 #include "smmusim/pcie_ep.h"
 #include "smmusim/smmu.h"
 #include "vfio_bind_uapi.h"
+#include "xcheck/xcheck.h"
 
 #define PAGE UINT64_C(0x1000)
 /* The host looks at its queues this often while the engine runs. */
@@ -163,8 +164,8 @@ void scn_mark(struct scn_ctx *c, const char *fmt, ...)
 	vsnprintf(m->what, sizeof(m->what), fmt, ap);
 	va_end(ap);
 	if (c->opts && c->opts->trace)
-		fprintf(c->opts->trace, "%llu %s\n", (unsigned long long)m->at,
-			m->what);
+		fprintf(c->opts->trace, "# @%llu %s\n",
+			(unsigned long long)m->at, m->what);
 }
 
 static struct scn_span *add_span(struct scn_ctx *c)
@@ -753,7 +754,7 @@ static void wrap_done(void *ctx, const struct smmu_txn *t,
 		snprintf(s->track, sizeof(s->track), "%s", d->name);
 		if (c->opts && c->opts->trace)
 			fprintf(c->opts->trace,
-				"%llu ats dev=%s sid=0x%x ssid=%u addr=0x%llx resp=%s oa=0x%llx lat=%llu\n",
+				"# @%llu ats dev=%s sid=0x%x ssid=%u addr=0x%llx resp=%s oa=0x%llx lat=%llu\n",
 				(unsigned long long)s->end, d->name, t->sid,
 				t->ssv ? t->ssid : 0,
 				(unsigned long long)t->addr, resp_name(s->resp),
@@ -873,7 +874,7 @@ static void dma_done(void *ctx, const struct pcie_ep_access *a,
 	snprintf(s->track, sizeof(s->track), "%s", d->name);
 	if (c->opts && c->opts->trace)
 		fprintf(c->opts->trace,
-			"%llu txn dev=%s sid=0x%x ssid=%u addr=0x%llx %s size=%u resp=%s oa=0x%llx lat=%llu%s\n",
+			"# @%llu txn dev=%s sid=0x%x ssid=%u addr=0x%llx %s size=%u resp=%s oa=0x%llx lat=%llu%s\n",
 			(unsigned long long)r->completed_at, d->name, d->sid,
 			s->ssid, (unsigned long long)a->addr,
 			a->write ? "write" : "read", a->len,
@@ -1075,6 +1076,28 @@ static int build(struct scn_ctx *c, const struct scn_stmt *st)
 	cfg.impl = c->impl;
 	cfg.seed = c->seed;
 	cfg.sid_bits = 16;
+	if (c->opts && c->opts->trace) {
+		fprintf(c->opts->trace, "# seed: %llu\n",
+			(unsigned long long)c->seed);
+		if (c->impl->name[0])
+			fprintf(c->opts->trace, "# preset: %s\n",
+				c->impl->name);
+		/* the smmu statement's settings, for smmusim replay */
+		if (c->smmu_st && c->smmu_st->nargs > 0) {
+			fputs("# impl:", c->opts->trace);
+			for (unsigned i = 0; i < c->smmu_st->nargs; i++) {
+				const struct scn_arg *a = &c->smmu_st->args[i];
+
+				if (strcmp(a->key, "preset"))
+					fprintf(c->opts->trace, " %s=%s",
+						a->key, a->value);
+			}
+			fputc('\n', c->opts->trace);
+		}
+		cfg.trace = c->opts->trace;
+		cfg.trace_flags = SMMU_TRACE_NO_HEADER |
+				  (c->opts->trace_mem ? SMMU_TRACE_MEM : 0);
+	}
 	c->k = kshim_create(&cfg);
 	if (!c->k)
 		return scn_error(c, &st->loc,
@@ -1084,6 +1107,32 @@ static int build(struct scn_ctx *c, const struct scn_stmt *st)
 	c->plat = kshim_platform(c->k);
 	c->iopf = kshim_iopf(c->k);
 	return 0;
+}
+
+/* The machine's memory and registers as they are at the end of the run
+ * (docs/cross-checking.md): what inspect and translate read. */
+static void export_image(struct scn_ctx *c, const struct scn_run_opts *o)
+{
+	char err[512];
+	bool ok;
+
+	if (!c->built) {
+		c->res->error = true;
+		c->res->pass = false;
+		snprintf(c->res->message, sizeof(c->res->message),
+			 "export: the scenario built no machine");
+		return;
+	}
+	kshim_model_lock();
+	ok = xc_export(c->plat->smmu, c->plat->mem, o->export_core,
+		       o->export_regs, err, sizeof(err));
+	kshim_model_unlock();
+	if (!ok) {
+		c->res->error = true;
+		c->res->pass = false;
+		snprintf(c->res->message, sizeof(c->res->message),
+			 "export: %.400s", err);
+	}
 }
 
 static void teardown(struct scn_ctx *c)
@@ -1138,6 +1187,7 @@ static int st_smmu(struct scn_ctx *c, const struct scn_stmt *st)
 	if (c->smmu_seen)
 		return scn_error(c, &st->loc, "smmu given twice");
 	c->smmu_seen = true;
+	c->smmu_st = st;
 	for (unsigned i = 0; i < st->nargs; i++) {
 		const struct scn_arg *a = &st->args[i];
 
@@ -2333,7 +2383,9 @@ bool scn_run(const struct scn *s, const struct scn_run_opts *opts,
 	c.impl = &impl;
 	res->pass = true;
 	if (opts && opts->trace)
-		fprintf(opts->trace, "# smmusim-trace 0\n# scenario %s\n",
+		fprintf(opts->trace,
+			"# smmusim-trace 1\n# source: smmusim %s\n"
+			"# scenario: %s\n", SMMUSIM_VERSION,
 			s->name ? s->name : "");
 	ret = precheck(&c);
 	for (unsigned i = 0; i < s->nstmts && !ret; i++) {
@@ -2350,6 +2402,8 @@ bool scn_run(const struct scn *s, const struct scn_run_opts *opts,
 	res->cycles = now(&c);
 	if (ret)
 		res->pass = false;
+	if (!ret && opts && (opts->export_core || opts->export_regs))
+		export_image(&c, opts);
 	teardown(&c);
 	for (unsigned i = 0; i < c.ndmas; i++)
 		free(c.dmas[i]);

@@ -145,7 +145,12 @@ struct scn_result {
 struct scn_run_opts {
 	uint64_t seed;          /* used unless the file sets `seed` */
 	bool seed_set;          /* a command-line --seed overrides the file */
-	FILE *trace;            /* if set, the trace (docs/scenarios.md) */
+	FILE *trace;            /* if set, the trace (docs/trace-format.md) */
+	bool trace_mem;         /* with software memory writes: a replay log */
+	/* If set, the model's memory and registers are exported at the end
+	 * of the run as an ELF core and a register file
+	 * (docs/cross-checking.md); a failure is a run error. */
+	const char *export_core, *export_regs;
 };
 
 /* Run a parsed scenario. Returns res->pass. One run at a time per

@@ -142,6 +142,7 @@ struct scn_ctx {
 	bool tearing;             /* endpoints gone: drop late responses */
 	struct smmu_impl *impl;
 	bool smmu_seen;
+	const struct scn_stmt *smmu_st; /* the smmu statement, if any */
 	struct kshim *k;
 	struct platform *plat;
 	struct iopf *iopf;

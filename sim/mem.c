@@ -53,6 +53,9 @@ struct pmem {
 	struct pcache_ent pcache[PCACHE_SIZE];
 
 	struct pmem_stats stats;
+
+	enum pmem_agent agent;
+	struct pmem_observer obs;
 };
 
 static const struct pmem_latency default_ram = { .per_access = 100,
@@ -453,6 +456,8 @@ enum mem_result pmem_write(struct pmem *m, uint64_t addr, const void *buf,
 			a += n;
 			left -= n;
 		}
+		if (m->obs.write)
+			m->obs.write(m->obs.ctx, m->agent, addr, buf, len);
 	}
 	charge(m, r, addr, len, cycles);
 	m->stats.writes++;
@@ -578,10 +583,28 @@ enum mem_result pmem_fill(struct pmem *m, uint64_t addr, uint8_t byte,
 		a += n;
 		left -= n;
 	}
+	if (m->obs.fill)
+		m->obs.fill(m->obs.ctx, m->agent, addr, byte, len);
 	charge(m, r, addr, len, NULL);
 	m->stats.writes++;
 	m->stats.bytes_written += len;
 	return MEM_OK;
+}
+
+enum pmem_agent pmem_set_agent(struct pmem *m, enum pmem_agent a)
+{
+	enum pmem_agent old = m->agent;
+
+	m->agent = a;
+	return old;
+}
+
+void pmem_set_observer(struct pmem *m, const struct pmem_observer *o)
+{
+	if (o)
+		m->obs = *o;
+	else
+		memset(&m->obs, 0, sizeof(m->obs));
 }
 
 void pmem_get_stats(const struct pmem *m, struct pmem_stats *out)

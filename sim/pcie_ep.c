@@ -295,10 +295,14 @@ static void on_data(void *ctx, const struct smmu_txn *txn,
 	switch (r->resp) {
 	case SMMU_RESP_OK:
 		acc->res.oa = r->oa;
-		if (acc->a.write)
+		if (acc->a.write) {
+			enum pmem_agent was = pmem_set_agent(ep->mem,
+							     PMEM_AGENT_DEVICE);
+
 			mr = pmem_write(ep->mem, r->oa, acc->data, acc->a.len,
 					&cycles);
-		else
+			pmem_set_agent(ep->mem, was);
+		} else
 			mr = pmem_read(ep->mem, r->oa, acc->data, acc->a.len,
 				       &cycles);
 		if (mr != MEM_OK) {

@@ -81,6 +81,10 @@ struct smmu_cmdq {
 	bool atc_wait;
 	uint64_t atc_mark;    /* the last request it waits for */
 	uint64_t sync_done;   /* when it retires if nothing is outstanding */
+	/* the command being executed, for the trace */
+	uint64_t cur[2];
+	bool cur_read;        /* cur holds it (the read did not abort) */
+	uint32_t cur_idx;
 };
 
 /* --- commands ------------------------------------------------------- */
@@ -263,38 +267,38 @@ static uint8_t cmd_sync(struct cmd_ctx *c, const struct cmd_desc *d)
 	  .kind = (kind_), .targs = (targs_) }
 
 static const struct cmd_desc cmd_table[256] = {
-	[CMD_PREFETCH_CONFIG] = CMD("PREFETCH_CONFIG", NEED_NONE, cmd_nop),
-	[CMD_PREFETCH_ADDR] = CMD("PREFETCH_ADDR", NEED_NONE, cmd_nop),
-	[CMD_CFGI_STE] = CMD("CFGI_STE", NEED_NONE, cmd_cfgi_ste),
-	[CMD_CFGI_STE_RANGE] = CMD("CFGI_STE_RANGE", NEED_NONE,
+	[CMD_PREFETCH_CONFIG] = CMD("CMD_PREFETCH_CONFIG", NEED_NONE, cmd_nop),
+	[CMD_PREFETCH_ADDR] = CMD("CMD_PREFETCH_ADDR", NEED_NONE, cmd_nop),
+	[CMD_CFGI_STE] = CMD("CMD_CFGI_STE", NEED_NONE, cmd_cfgi_ste),
+	[CMD_CFGI_STE_RANGE] = CMD("CMD_CFGI_STE_RANGE", NEED_NONE,
 				   cmd_cfgi_ste_range),
-	[CMD_CFGI_CD] = CMD("CFGI_CD", NEED_S1P, cmd_cfgi_cd),
-	[CMD_CFGI_CD_ALL] = CMD("CFGI_CD_ALL", NEED_S1P, cmd_cfgi_cd_all),
-	[CMD_TLBI_NH_ALL] = TLBI("TLBI_NH_ALL", NEED_S1P, INV_NH_ALL,
+	[CMD_CFGI_CD] = CMD("CMD_CFGI_CD", NEED_S1P, cmd_cfgi_cd),
+	[CMD_CFGI_CD_ALL] = CMD("CMD_CFGI_CD_ALL", NEED_S1P, cmd_cfgi_cd_all),
+	[CMD_TLBI_NH_ALL] = TLBI("CMD_TLBI_NH_ALL", NEED_S1P, INV_NH_ALL,
 				 TA_VMID),
-	[CMD_TLBI_NH_ASID] = TLBI("TLBI_NH_ASID", NEED_S1P, INV_NH_ASID,
+	[CMD_TLBI_NH_ASID] = TLBI("CMD_TLBI_NH_ASID", NEED_S1P, INV_NH_ASID,
 				  TA_VMID | TA_ASID),
-	[CMD_TLBI_NH_VA] = TLBI("TLBI_NH_VA", NEED_S1P, INV_NH_VA,
+	[CMD_TLBI_NH_VA] = TLBI("CMD_TLBI_NH_VA", NEED_S1P, INV_NH_VA,
 				TA_VMID | TA_ASID | TA_RANGE),
-	[CMD_TLBI_NH_VAA] = TLBI("TLBI_NH_VAA", NEED_S1P, INV_NH_VAA,
+	[CMD_TLBI_NH_VAA] = TLBI("CMD_TLBI_NH_VAA", NEED_S1P, INV_NH_VAA,
 				 TA_VMID | TA_RANGE),
-	[CMD_TLBI_EL2_ALL] = TLBI("TLBI_EL2_ALL", NEED_HYP, INV_EL2_ALL, 0),
-	[CMD_TLBI_EL2_ASID] = TLBI("TLBI_EL2_ASID", NEED_HYP, INV_EL2_ASID,
+	[CMD_TLBI_EL2_ALL] = TLBI("CMD_TLBI_EL2_ALL", NEED_HYP, INV_EL2_ALL, 0),
+	[CMD_TLBI_EL2_ASID] = TLBI("CMD_TLBI_EL2_ASID", NEED_HYP, INV_EL2_ASID,
 				   TA_ASID | TA_E2H_ASID),
-	[CMD_TLBI_EL2_VA] = TLBI("TLBI_EL2_VA", NEED_HYP, INV_EL2_VA,
+	[CMD_TLBI_EL2_VA] = TLBI("CMD_TLBI_EL2_VA", NEED_HYP, INV_EL2_VA,
 				 TA_ASID | TA_E2H_ASID | TA_RANGE),
-	[CMD_TLBI_EL2_VAA] = TLBI("TLBI_EL2_VAA", NEED_HYP, INV_EL2_VAA,
+	[CMD_TLBI_EL2_VAA] = TLBI("CMD_TLBI_EL2_VAA", NEED_HYP, INV_EL2_VAA,
 				  TA_RANGE),
-	[CMD_TLBI_S12_VMALL] = TLBI("TLBI_S12_VMALL", NEED_S2P,
+	[CMD_TLBI_S12_VMALL] = TLBI("CMD_TLBI_S12_VMALL", NEED_S2P,
 				    INV_S12_VMALL, TA_VMID),
-	[CMD_TLBI_S2_IPA] = TLBI("TLBI_S2_IPA", NEED_S2P, INV_S2_IPA,
+	[CMD_TLBI_S2_IPA] = TLBI("CMD_TLBI_S2_IPA", NEED_S2P, INV_S2_IPA,
 				 TA_VMID | TA_RANGE | TA_IPA),
-	[CMD_TLBI_NSNH_ALL] = TLBI("TLBI_NSNH_ALL", NEED_NONE, INV_NSNH_ALL,
+	[CMD_TLBI_NSNH_ALL] = TLBI("CMD_TLBI_NSNH_ALL", NEED_NONE, INV_NSNH_ALL,
 				   0),
-	[CMD_ATC_INV] = CMD("ATC_INV", NEED_ATS, cmd_atc_inv),
-	[CMD_PRI_RESP] = CMD("PRI_RESP", NEED_PRI, cmd_pri_resp),
-	[CMD_RESUME] = CMD("RESUME", NEED_STALL, cmd_resume),
-	[CMD_STALL_TERM] = CMD("STALL_TERM", NEED_STALL, cmd_stall_term),
+	[CMD_ATC_INV] = CMD("CMD_ATC_INV", NEED_ATS, cmd_atc_inv),
+	[CMD_PRI_RESP] = CMD("CMD_PRI_RESP", NEED_PRI, cmd_pri_resp),
+	[CMD_RESUME] = CMD("CMD_RESUME", NEED_STALL, cmd_resume),
+	[CMD_STALL_TERM] = CMD("CMD_STALL_TERM", NEED_STALL, cmd_stall_term),
 	[CMD_SYNC] = CMD("CMD_SYNC", NEED_NONE, cmd_sync),
 };
 
@@ -382,6 +386,62 @@ uint8_t cmdq_tlbi_decode(const struct smmu *smmu, const uint64_t cmd[2],
 	return CERROR_NONE;
 }
 
+const char *cmdq_op_name(const uint64_t cmd[2])
+{
+	return cmd_table[fget(cmd, CMD_OPCODE)].name;
+}
+
+/* The arguments a trace shows for a command (docs/trace-format.md). */
+void cmdq_args(const struct smmu *smmu, const uint64_t cmd[2],
+	       struct cmd_args *a)
+{
+	unsigned op = (unsigned)fget(cmd, CMD_OPCODE);
+	const struct cmd_desc *d = &cmd_table[op];
+	bool ssv = fget(cmd, CMD_SSV) && smmu->impl.ssidsize;
+
+	memset(a, 0, sizeof(*a));
+	switch (op) {
+	case CMD_CFGI_CD:
+		a->has_ssid = true;
+		a->ssid = (uint32_t)fget(cmd, CMD_SUBSTREAMID);
+		/* fall through */
+	case CMD_CFGI_STE:
+	case CMD_CFGI_STE_RANGE:
+	case CMD_CFGI_CD_ALL:
+	case CMD_RESUME:
+	case CMD_STALL_TERM:
+		a->has_sid = true;
+		break;
+	case CMD_PREFETCH_ADDR:
+		a->has_addr = true;
+		a->addr = fget_inplace(cmd, CMD_TLBI_VA);
+		/* fall through */
+	case CMD_PREFETCH_CONFIG:
+	case CMD_ATC_INV:
+	case CMD_PRI_RESP:
+		a->has_sid = true;
+		a->has_ssid = ssv;
+		a->ssid = (uint32_t)fget(cmd, CMD_SUBSTREAMID);
+		if (op == CMD_ATC_INV) {
+			a->has_addr = true;
+			a->addr = fget_inplace(cmd, CMD_ATC_ADDR);
+		}
+		break;
+	default:
+		if (d->exec != cmd_tlbi)
+			break;
+		a->has_vmid = d->targs & TA_VMID;
+		a->vmid = (uint16_t)fget(cmd, CMD_TLBI_VMID);
+		a->has_asid = d->targs & TA_ASID;
+		a->asid = (uint16_t)fget(cmd, CMD_TLBI_ASID);
+		a->has_addr = d->targs & TA_RANGE;
+		a->addr = fget_inplace(cmd, (d->targs & TA_IPA) ? CMD_TLBI_IPA
+							       : CMD_TLBI_VA);
+		break;
+	}
+	a->sid = (uint32_t)fget(cmd, CMD_STREAMID);
+}
+
 /* Validate and execute one command; returns its CERROR_* outcome. */
 static uint8_t cmd_execute(struct smmu *smmu, const uint64_t cmd[2],
 			   uint64_t *scanned)
@@ -456,14 +516,21 @@ static void cmdq_start(struct smmu *smmu)
 
 	if (!cmdq_can_consume(smmu))
 		return;
+	q->cur_idx = q_idx(rd, qs);
 	q->sync = false;
 	q->atc_wait = false;
 	if (pmem_read(smmu->mem, addr, buf, sizeof(buf), &t) != MEM_OK) {
 		/* §7.1: external abort on the command read */
 		q->err = CERROR_ABT;
+		q->cur_read = false;
 		done = now + lat->cmd_fetch + t;
 	} else {
 		le_words(buf, cmd, 2);
+		q->cur[0] = cmd[0];
+		q->cur[1] = cmd[1];
+		q->cur_read = true;
+		if (trace_on(smmu))
+			trace_cmd(smmu, q_idx(rd, qs), cmd);
 		q->err = cmd_execute(smmu, cmd, &scanned);
 		done = now + lat->cmd_fetch + t + lat->cmd_exec +
 		       (uint64_t)lat->tlbi_per_entry * scanned;
@@ -521,6 +588,8 @@ static void sync_signal(struct smmu *smmu)
 		else
 			smmu_signal_irq(smmu, SMMU_IRQ_CMD_SYNC);
 	} else if (q->cs == CS_SIG_SEV && smmu->impl.sev && smmu->irq.sev) {
+		if (trace_on(smmu))
+			trace_sev(smmu);
 		smmu->irq.sev(smmu->irq.ctx);
 	}
 }
@@ -538,6 +607,9 @@ static void cmdq_retire(struct smmu *smmu)
 		/* §7.1: RD stays on the command, ERR is written before
 		 * GERROR.CMDQ_ERR is activated */
 		smmu->stats.cmd_errors++;
+		if (trace_on(smmu))
+			trace_cmd_err(smmu, q->cur_idx,
+				      q->cur_read ? q->cur : NULL, q->err);
 		regs_set(smmu, R_CMDQ_CONS, rset(cons, CMDQ_CONS_ERR, q->err));
 		smmu_gerror_raise(smmu, GERROR_CMDQ_ERR);
 		return;
@@ -546,11 +618,17 @@ static void cmdq_retire(struct smmu *smmu)
 
 	smmu->stats.cmds++;
 	regs_set(smmu, R_CMDQ_CONS, rset(cons, Q_RD, q_inc(rd, qs)));
-	if (q->sync)
+	if (q->sync) {
+		if (trace_on(smmu))
+			trace_sync(smmu, q->cur_idx, q->cs);
 		sync_signal(smmu);
+	}
 	/* §3.5.3: WFE wake-up when a full queue becomes non-full */
-	if (was_full && smmu->impl.sev && smmu->irq.sev)
+	if (was_full && smmu->impl.sev && smmu->irq.sev) {
+		if (trace_on(smmu))
+			trace_sev(smmu);
 		smmu->irq.sev(smmu->irq.ctx);
+	}
 }
 
 static void cmdq_event(struct sim *sim, void *arg)

@@ -166,6 +166,9 @@ void ats_inv_send(struct smmu *smmu, struct smmu_atc_inv *req)
 	smmu->stats.atc_invs++;
 	if (!e || !e->ops.atc_inv)
 		return; /* nothing to invalidate: complete */
+	/* Traced only when a request goes out to an endpoint. */
+	if (trace_on(smmu))
+		trace_atc_inv(smmu, req);
 	ops = e->ops;
 	if (!grow((void **)&eps->inv, &eps->cap_inv, eps->n_inv,
 		  sizeof(*eps->inv), ATS_INV_MAX)) {
@@ -198,6 +201,8 @@ void smmu_atc_inv_done(struct smmu *smmu, uint64_t tag)
 	/* An unknown or already retired tag is ignored. */
 	if (lo == eps->n_inv || eps->inv[lo].tag != tag)
 		return;
+	if (trace_on(smmu))
+		trace_atc_inv_cpl(smmu, eps->inv[lo].sid);
 	inv_retire(eps, lo);
 	cmdq_atc_inv_completed(smmu);
 }
@@ -229,6 +234,8 @@ void endpoint_pri_resp(struct smmu *smmu, const struct smmu_pri_resp *resp)
 	const struct endpoint *e = ep_find(smmu, resp->sid);
 	struct smmu_endpoint_ops ops;
 
+	if (trace_on(smmu))
+		trace_prg_resp(smmu, resp);
 	if (!e || !e->ops.pri_resp)
 		return;
 	ops = e->ops;

@@ -186,6 +186,39 @@ void evtq_decode(const uint64_t rec[4], struct smmu_event *ev)
 	}
 }
 
+bool evtq_has_input_addr(uint8_t id)
+{
+	return evt_layout[id] & (EF_INADDR | EF_PAGEREQ);
+}
+
+/* §7.3 event names (docs/events.md) */
+static const char *const evt_names[256] = {
+	[EVT_F_UUT] = "F_UUT",
+	[EVT_C_BAD_STREAMID] = "C_BAD_STREAMID",
+	[EVT_F_STE_FETCH] = "F_STE_FETCH",
+	[EVT_C_BAD_STE] = "C_BAD_STE",
+	[EVT_F_BAD_ATS_TREQ] = "F_BAD_ATS_TREQ",
+	[EVT_F_STREAM_DISABLED] = "F_STREAM_DISABLED",
+	[EVT_F_TRANSL_FORBIDDEN] = "F_TRANSL_FORBIDDEN",
+	[EVT_C_BAD_SUBSTREAMID] = "C_BAD_SUBSTREAMID",
+	[EVT_F_CD_FETCH] = "F_CD_FETCH",
+	[EVT_C_BAD_CD] = "C_BAD_CD",
+	[EVT_F_WALK_EABT] = "F_WALK_EABT",
+	[EVT_F_TRANSLATION] = "F_TRANSLATION",
+	[EVT_F_ADDR_SIZE] = "F_ADDR_SIZE",
+	[EVT_F_ACCESS] = "F_ACCESS",
+	[EVT_F_PERMISSION] = "F_PERMISSION",
+	[EVT_F_TLB_CONFLICT] = "F_TLB_CONFLICT",
+	[EVT_F_CFG_CONFLICT] = "F_CFG_CONFLICT",
+	[EVT_E_PAGE_REQUEST] = "E_PAGE_REQUEST",
+	[EVT_F_VMS_FETCH] = "F_VMS_FETCH",
+};
+
+const char *smmu_event_name(uint8_t id)
+{
+	return evt_names[id];
+}
+
 /* --- the queue ------------------------------------------------------ */
 
 struct smmu_evtq {
@@ -254,7 +287,7 @@ static bool evtq_write(struct smmu *smmu, const uint64_t rec[4],
 	for (unsigned i = 0; i < EVTQ_ENTRY_BYTES; i++)
 		buf[i] = (uint8_t)(rec[i / sizeof(uint64_t)] >>
 				   (8 * (i % sizeof(uint64_t))));
-	enum mem_result r = pmem_write(smmu->mem, addr, buf, sizeof(buf), &t);
+	enum mem_result r = smmu_mem_write(smmu, addr, buf, sizeof(buf), &t);
 
 	if (cycles)
 		*cycles += t;
@@ -266,6 +299,8 @@ static bool evtq_write(struct smmu *smmu, const uint64_t rec[4],
 	bool was_empty = q_empty(wr, rd, qs);
 
 	regs_set(smmu, R_EVENTQ_PROD, rset(prod, Q_WR, q_inc(wr, qs)));
+	if (trace_on(smmu))
+		trace_evt(smmu, q_idx(wr, qs), rec);
 	smmu->stats.events++;
 	memcpy(smmu->evtq->last, rec, sizeof(smmu->evtq->last));
 	smmu->evtq->last_next_wr = q_inc(wr, qs);
@@ -369,6 +404,9 @@ bool evtq_record(struct smmu *smmu, const struct smmu_event *ev,
 		held_push(q, rec);
 		return false;
 	}
+	if (trace_on(smmu))
+		trace_evt_lost(smmu, ev, !smmu_eventq_enabled(smmu) ? "disabled"
+				 : evtq_full(smmu) ? "overflow" : "abort");
 	evtq_overflow(smmu);
 	return false;
 }

@@ -217,7 +217,7 @@ static uint64_t priq_write(struct smmu *smmu)
 	for (unsigned i = 0; i < PRIQ_ENTRY_BYTES; i++)
 		buf[i] = (uint8_t)(rec[i / sizeof(uint64_t)] >>
 				   (8 * (i % sizeof(uint64_t))));
-	if (pmem_write(smmu->mem, addr, buf, sizeof(buf), &t) == MEM_OK)
+	if (smmu_mem_write(smmu, addr, buf, sizeof(buf), &t) == MEM_OK)
 		q->out = PRIQ_OUT_WRITTEN;
 	else
 		q->out = PRIQ_OUT_ABORT;
@@ -237,18 +237,26 @@ static uint64_t priq_start(struct smmu *smmu)
 	if (!smmu_priq_enabled(smmu) ||
 	    smmu_gerror_active(smmu, GERROR_PRIQ_ABT_ERR)) {
 		smmu->stats.pri_dropped++;
+		if (trace_on(smmu))
+			trace_pri_lost(smmu, &q->cur, smmu_priq_enabled(smmu) ?
+				       "abort" : "disabled");
 		if (q->cur.last && !is_stop_marker(&q->cur))
 			respond(q, PRG_RESP_FAILURE, false);
 		return 0;
 	}
 	/* §8.1: an active overflow inhibits every new entry */
-	if (priq_overflow_active(smmu))
+	if (priq_overflow_active(smmu)) {
+		if (trace_on(smmu))
+			trace_pri_lost(smmu, &q->cur, "overflow");
 		return overflow_discard(smmu);
+	}
 	if (q_full(priq_wr(smmu), priq_rd(smmu), priq_qs(smmu))) {
 		prod = regs_get(smmu, R_PRIQ_PROD);
 		regs_set(smmu, R_PRIQ_PROD,
 			 rset(prod, Q_PROD_OVFLG,
 			      !rget(prod, Q_PROD_OVFLG)));
+		if (trace_on(smmu))
+			trace_pri_lost(smmu, &q->cur, "overflow");
 		return overflow_discard(smmu);
 	}
 	return priq_write(smmu);
@@ -271,6 +279,8 @@ static void priq_finish(struct smmu *smmu)
 			/* disabled while the write was under way: the
 			 * record is lost (§8.2 rule 1) */
 			smmu->stats.pri_dropped++;
+			if (trace_on(smmu))
+				trace_pri_lost(smmu, &q->cur, "disabled");
 			if (ppr_last)
 				respond(q, PRG_RESP_FAILURE, false);
 			break;
@@ -281,6 +291,12 @@ static void priq_finish(struct smmu *smmu)
 		regs_set(smmu, R_PRIQ_PROD,
 			 rset(regs_get(smmu, R_PRIQ_PROD), Q_WR,
 			      q_inc(wr, qs)));
+		if (trace_on(smmu)) {
+			uint64_t rec[PRIQ_ENTRY_DWORDS];
+
+			priq_encode(&q->cur, rec);
+			trace_pri(smmu, &q->cur, q_idx(wr, qs), rec);
+		}
 		/* §6.3.36 LO: on Last == 1, or on empty -> non-empty; after
 		 * the entry is visible */
 		if (priq_last_only(smmu) ? q->cur.last : was_empty)
@@ -290,6 +306,8 @@ static void priq_finish(struct smmu *smmu)
 		/* §8.2: synchronous abort: PRIQ_ABT_ERR, PROD not advanced,
 		 * Response Failure */
 		smmu->stats.pri_dropped++;
+		if (trace_on(smmu))
+			trace_pri_lost(smmu, &q->cur, "abort");
 		smmu_gerror_raise(smmu, GERROR_PRIQ_ABT_ERR);
 		if (ppr_last)
 			respond(q, PRG_RESP_FAILURE, false);
@@ -381,8 +399,12 @@ void smmu_pri_request(struct smmu *smmu, const struct smmu_page_request *pr)
 	m.last = pr->last;
 	m.prgi = (uint16_t)(pr->prgi & bits_mask(PCIE_PRGI_BITS));
 	m.addr = pr->addr & fld_mask(PRIQ_ADDR);
+	if (trace_on(smmu))
+		trace_ppr(smmu, &m);
 	if (!inbox_push(q, &m)) {
 		smmu->stats.pri_dropped++;
+		if (trace_on(smmu))
+			trace_pri_lost(smmu, &m, "inbox");
 		return;
 	}
 	if (!q->ev && !q->busy && !q->running)

@@ -386,6 +386,18 @@ const char *regs_name(enum reg_id id)
 	return reg_table[id].name;
 }
 
+static int find_reg(uint64_t off, bool *high);
+
+const char *regs_name_at(uint64_t off, unsigned size, bool *high)
+{
+	bool hi = false;
+	int id = find_reg(off, &hi);
+
+	if (high)
+		*high = id >= 0 && size == 4 && hi;
+	return id >= 0 ? reg_table[id].name : NULL;
+}
+
 unsigned regs_queue_log2size(const struct smmu *smmu, enum reg_id base)
 {
 	unsigned cap = 0;
@@ -504,6 +516,8 @@ void smmu_gerror_raise(struct smmu *smmu, unsigned bit)
 		return;
 	*val(smmu, R_GERROR) = rset(get(smmu, R_GERROR), b,
 				    !rget(get(smmu, R_GERROR), b));
+	if (trace_on(smmu))
+		trace_gerror(smmu, bit);
 	/* An aborted GERROR MSI does not itself signal GERROR. */
 	if (bit != GERROR_MSI_GERROR_ABT_ERR)
 		smmu_signal_irq(smmu, SMMU_IRQ_GERROR);
@@ -556,10 +570,24 @@ static void on_index_write(struct smmu *smmu, enum reg_id id, uint64_t old)
 bool smmu_msi_write(struct smmu *smmu, uint64_t addr, uint32_t data,
 		    unsigned abt_gerror_bit)
 {
-	if (pmem_write32(smmu->mem, addr, data, NULL) == MEM_OK)
-		return true;
-	smmu_gerror_raise(smmu, abt_gerror_bit);
-	return false;
+	uint8_t b[4] = { (uint8_t)data, (uint8_t)(data >> 8),
+			 (uint8_t)(data >> 16), (uint8_t)(data >> 24) };
+	bool ok = smmu_mem_write(smmu, addr, b, sizeof(b), NULL) == MEM_OK;
+
+	if (trace_on(smmu)) {
+		enum smmu_irq_line src =
+			abt_gerror_bit == GERROR_MSI_CMDQ_ABT_ERR ?
+				SMMU_IRQ_CMD_SYNC :
+			abt_gerror_bit == GERROR_MSI_EVENTQ_ABT_ERR ?
+				SMMU_IRQ_EVTQ :
+			abt_gerror_bit == GERROR_MSI_PRIQ_ABT_ERR ?
+				SMMU_IRQ_PRIQ : SMMU_IRQ_GERROR;
+
+		trace_msi(smmu, src, addr, data, ok);
+	}
+	if (!ok)
+		smmu_gerror_raise(smmu, abt_gerror_bit);
+	return ok;
 }
 
 struct irq_src {
@@ -580,6 +608,8 @@ static const struct irq_src irq_srcs[] = {
 void smmu_signal_irq(struct smmu *smmu, enum smmu_irq_line line)
 {
 	if (line == SMMU_IRQ_CMD_SYNC) {
+		if (trace_on(smmu))
+			trace_irq(smmu, line);
 		if (smmu->irq.irq)
 			smmu->irq.irq(smmu->irq.ctx, line);
 		return;
@@ -600,6 +630,8 @@ void smmu_signal_irq(struct smmu *smmu, enum smmu_irq_line line)
 			       s->abt_bit);
 		return;
 	}
+	if (trace_on(smmu))
+		trace_irq(smmu, line);
 	if (smmu->irq.irq)
 		smmu->irq.irq(smmu->irq.ctx, line);
 }

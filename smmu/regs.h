@@ -141,5 +141,8 @@ unsigned regs_queue_log2size(const struct smmu *smmu, enum reg_id base);
 /* Offset and name of a register, for traces and tests. */
 uint32_t regs_offset(enum reg_id id);
 const char *regs_name(enum reg_id id);
+/* Name of the register holding offset `off` (NULL: none); *high is set
+ * for a 32-bit access to the upper half of a 64-bit register. */
+const char *regs_name_at(uint64_t off, unsigned size, bool *high);
 
 #endif

@@ -42,6 +42,7 @@ void smmu_destroy(struct smmu *s)
 {
 	if (!s)
 		return;
+	smmu_trace_close(s);
 	if (s->mmio_region >= 0)
 		pmem_remove_region(s->mem, s->mmio_region);
 	translate_destroy_pending(s);
@@ -65,14 +66,40 @@ void smmu_set_irq_ops(struct smmu *s, const struct smmu_irq_ops *ops)
 		memset(&s->irq, 0, sizeof(s->irq));
 }
 
+/* Every register access, from the bus or the direct interface, is one
+ * MMIO_R / MMIO_W trace record. */
+static bool reg_read(struct smmu *s, uint64_t off, unsigned size,
+		     uint64_t *val)
+{
+	bool ok = regs_read(s, off, size, val);
+
+	if (trace_on(s))
+		trace_mmio(s, false, off, size, val ? *val : 0, ok);
+	return ok;
+}
+
+static bool reg_write(struct smmu *s, uint64_t off, unsigned size,
+		      uint64_t val)
+{
+	bool ok;
+
+	/* Recorded before its effects (a CMDQ_PROD write's commands). */
+	if (trace_on(s))
+		trace_mmio(s, true, off, size, val,
+			   (size == 4 || size == 8) && !(off % size) &&
+			   off + size <= SMMU_MMIO_SIZE);
+	ok = regs_write(s, off, size, val);
+	return ok;
+}
+
 static bool mmio_read(void *ctx, uint64_t off, unsigned size, uint64_t *val)
 {
-	return regs_read(ctx, off, size, val);
+	return reg_read(ctx, off, size, val);
 }
 
 static bool mmio_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 {
-	return regs_write(ctx, off, size, val);
+	return reg_write(ctx, off, size, val);
 }
 
 int smmu_map_mmio(struct smmu *s, uint64_t base)
@@ -88,12 +115,22 @@ int smmu_map_mmio(struct smmu *s, uint64_t base)
 
 bool smmu_reg_read(struct smmu *s, uint64_t off, unsigned size, uint64_t *val)
 {
-	return regs_read(s, off, size, val);
+	return reg_read(s, off, size, val);
 }
 
 bool smmu_reg_write(struct smmu *s, uint64_t off, unsigned size, uint64_t val)
 {
-	return regs_write(s, off, size, val);
+	return reg_write(s, off, size, val);
+}
+
+enum mem_result smmu_mem_write(struct smmu *s, uint64_t addr, const void *buf,
+			       size_t len, uint64_t *cycles)
+{
+	enum pmem_agent was = pmem_set_agent(s->mem, PMEM_AGENT_SMMU);
+	enum mem_result r = pmem_write(s->mem, addr, buf, len, cycles);
+
+	pmem_set_agent(s->mem, was);
+	return r;
 }
 
 void smmu_get_stats(const struct smmu *s, struct smmu_stats *out)

@@ -248,7 +248,54 @@ struct smmu {
 	bool no_fast_path;
 
 	struct smmu_stats stats;
+	struct smmu_trace *trace;         /* trace.c; NULL: not tracing */
 };
+
+/* --- trace.c: docs/trace-format.md ------------------------------------ */
+static inline bool trace_on(const struct smmu *smmu)
+{
+	return smmu->trace != NULL;
+}
+
+struct cmd_args {
+	bool has_sid, has_ssid, has_asid, has_vmid, has_addr;
+	uint32_t sid, ssid;
+	uint16_t asid, vmid;
+	uint64_t addr;
+};
+
+void trace_mmio(struct smmu *smmu, bool write, uint64_t off, unsigned size,
+		uint64_t val, bool ok);
+void trace_cmd(struct smmu *smmu, uint32_t idx, const uint64_t cmd[2]);
+/* cmd NULL: the command could not be read */
+void trace_cmd_err(struct smmu *smmu, uint32_t idx, const uint64_t *cmd,
+		   uint8_t cerror);
+void trace_sync(struct smmu *smmu, uint32_t idx, unsigned cs);
+void trace_evt(struct smmu *smmu, uint32_t idx, const uint64_t rec[4]);
+void trace_evt_lost(struct smmu *smmu, const struct smmu_event *ev,
+		    const char *reason);
+void trace_ppr(struct smmu *smmu, const struct smmu_page_request *m);
+void trace_pri(struct smmu *smmu, const struct smmu_page_request *m,
+	       uint32_t idx, const uint64_t rec[2]);
+void trace_pri_lost(struct smmu *smmu, const struct smmu_page_request *m,
+		    const char *reason);
+void trace_prg_resp(struct smmu *smmu, const struct smmu_pri_resp *r);
+void trace_irq(struct smmu *smmu, enum smmu_irq_line line);
+void trace_msi(struct smmu *smmu, enum smmu_irq_line src, uint64_t addr,
+	       uint32_t data, bool ok);
+void trace_gerror(struct smmu *smmu, unsigned bit);
+void trace_sev(struct smmu *smmu);
+void trace_ats_req(struct smmu *smmu, const struct smmu_txn *txn);
+void trace_txn(struct smmu *smmu, const struct smmu_txn *txn,
+	       const struct smmu_txn_result *res);
+void trace_stall(struct smmu *smmu, const struct smmu_txn *txn,
+		 uint16_t stag);
+void trace_atc_inv(struct smmu *smmu, const struct smmu_atc_inv *req);
+void trace_atc_inv_cpl(struct smmu *smmu, uint32_t sid);
+
+/* smmu.c: a memory write made by the SMMU (pmem agent SMMU) */
+enum mem_result smmu_mem_write(struct smmu *s, uint64_t addr, const void *buf,
+			       size_t len, uint64_t *cycles);
 
 /* --- regs.c --------------------------------------------------------- */
 struct smmu_regs *regs_create(struct smmu *smmu);
@@ -298,6 +345,11 @@ void cmdq_kick(struct smmu *smmu);
  * outstanding invalidation, so a CMD_SYNC waiting for it can complete.
  */
 void cmdq_atc_inv_completed(struct smmu *smmu);
+/* Architected name of a command ("CMD_CFGI_STE"); NULL if undefined. */
+const char *cmdq_op_name(const uint64_t cmd[2]);
+/* The StreamID, SubstreamID, ASID, VMID and address a command carries. */
+void cmdq_args(const struct smmu *smmu, const uint64_t cmd[2],
+	       struct cmd_args *a);
 
 /* --- evtq.c --------------------------------------------------------- */
 struct smmu_evtq *evtq_create(struct smmu *smmu);
@@ -305,6 +357,8 @@ void evtq_destroy(struct smmu_evtq *q);
 /* Lay out / parse the 32-byte record (facts §6). */
 void evtq_encode(const struct smmu_event *ev, uint64_t rec[4]);
 void evtq_decode(const uint64_t rec[4], struct smmu_event *ev);
+/* The record of this type carries an input (or page) address. */
+bool evtq_has_input_addr(uint8_t id);
 /*
  * Write a record to the event queue. Returns true if it was written;
  * false if discarded (queue disabled/full/aborted: overflow semantics

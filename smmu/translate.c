@@ -100,6 +100,16 @@ struct ctx {
 
 /* --- the epilogue -------------------------------------------------- */
 
+/* The permissions a translation grants a requester of this privilege. */
+static uint8_t granted(const struct walk_result *r, bool priv)
+{
+	bool rd = priv ? r->pr : r->ur, wr = priv ? r->pw : r->uw;
+	bool ex = priv ? r->px : r->ux;
+
+	return (rd ? SMMU_PERM_R : 0) | (wr ? SMMU_PERM_W : 0) |
+	       (ex ? SMMU_PERM_X : 0);
+}
+
 static bool is_translation_fault(uint8_t id)
 {
 	return id == EVT_F_TRANSLATION || id == EVT_F_ADDR_SIZE ||
@@ -320,6 +330,7 @@ static void translate_enabled(struct ctx *c)
 	if (!s1 && !s2) {
 		c->res->resp = SMMU_RESP_OK;
 		c->res->oa = txn->addr;
+		c->res->perm = SMMU_PERM_R | SMMU_PERM_W | SMMU_PERM_X;
 		return;
 	}
 
@@ -357,6 +368,7 @@ static void translate_enabled(struct ctx *c)
 		if (walk_permits(&hit->res, &c->acc)) {
 			c->res->resp = SMMU_RESP_OK;
 			c->res->oa = hit->res.oa + (txn->addr - hit->ia);
+			c->res->perm = granted(&hit->res, c->acc.priv);
 			if (ste != &ste_scratch &&
 			    (cd ? cd != &cd_scratch : !ste->s1_en))
 				xc_record(smmu, txn, ste, cd, hit);
@@ -397,6 +409,7 @@ static void translate_enabled(struct ctx *c)
 	}
 	c->res->resp = SMMU_RESP_OK;
 	c->res->oa = wr.oa;
+	c->res->perm = granted(&wr, c->acc.priv);
 	return;
 
 fault:
@@ -789,6 +802,7 @@ static bool fast_path(struct smmu *smmu, const struct smmu_txn *txn,
 	res->stalled = was_stalled;
 	res->resp = SMMU_RESP_OK;
 	res->oa = x->tlb->res.oa + (txn->addr - x->tlb->ia);
+	res->perm = granted(&x->tlb->res, acc.priv);
 	c.smmu = smmu;
 	c.txn = txn;
 	c.res = res;
@@ -856,13 +870,34 @@ static bool run(struct smmu *smmu, const struct smmu_txn *txn,
 	return true;
 }
 
+/* run(), with the trace records of the request and its response. */
+static bool run_traced(struct smmu *smmu, const struct smmu_txn *txn,
+		       smmu_txn_done_fn done, void *dctx,
+		       uint64_t submitted_at, bool was_stalled,
+		       struct smmu_txn_result *res)
+{
+	bool answered;
+
+	if (!trace_on(smmu))
+		return run(smmu, txn, done, dctx, submitted_at, was_stalled,
+			   res);
+	if (txn->kind == SMMU_TXN_ATS_TREQ && !was_stalled)
+		trace_ats_req(smmu, txn);
+	answered = run(smmu, txn, done, dctx, submitted_at, was_stalled,
+		       res);
+	if (answered)
+		trace_txn(smmu, txn, res);
+	return answered;
+}
+
 bool smmu_translate(struct smmu *smmu, const struct smmu_txn *txn,
 		    struct smmu_txn_result *res, smmu_txn_done_fn done,
 		    void *ctx)
 {
 	if (!smmu || !txn || !res)
 		return false;
-	return run(smmu, txn, done, ctx, sim_now(smmu->sim), false, res);
+	return run_traced(smmu, txn, done, ctx, sim_now(smmu->sim), false,
+			  res);
 }
 
 bool smmu_submit(struct smmu *smmu, const struct smmu_txn *txn,
@@ -872,7 +907,7 @@ bool smmu_submit(struct smmu *smmu, const struct smmu_txn *txn,
 
 	if (!smmu || !txn || !done)
 		return false;
-	if (run(smmu, txn, done, ctx, sim_now(smmu->sim), false, &res))
+	if (run_traced(smmu, txn, done, ctx, sim_now(smmu->sim), false, &res))
 		schedule_delivery(smmu, txn, &res, done, ctx);
 	return true;
 }
@@ -912,6 +947,8 @@ static bool stall_queue(struct ctx *c, smmu_txn_done_fn done, void *dctx)
 	smmu->stats.stalls++;
 	c->ev.stall = true;
 	c->ev.stag = s->stag;
+	if (trace_on(smmu))
+		trace_stall(smmu, c->txn, s->stag);
 	evtq_record(smmu, &c->ev, &t);
 	return true;
 }
@@ -946,6 +983,8 @@ static void stall_respond(struct smmu *smmu, struct stalled_txn *s,
 	res.submitted_at = s->submitted_at;
 	res.stalled = true;
 	complete_timing(&c);
+	if (trace_on(smmu))
+		trace_txn(smmu, &s->txn, &res);
 	schedule_delivery(smmu, &s->txn, &res, s->done, s->ctx);
 }
 
@@ -960,8 +999,8 @@ bool smmu_resume(struct smmu *smmu, uint32_t sid, uint16_t stag, bool retry,
 	if (retry) {
 		struct smmu_txn_result res;
 
-		if (run(smmu, &s->txn, s->done, s->ctx, s->submitted_at, true,
-			&res))
+		if (run_traced(smmu, &s->txn, s->done, s->ctx,
+			       s->submitted_at, true, &res))
 			schedule_delivery(smmu, &s->txn, &res, s->done,
 					  s->ctx);
 	} else {

@@ -132,6 +132,38 @@ enum mem_result pmem_cas64(struct pmem *m, uint64_t addr, uint64_t expect,
 enum mem_result pmem_fill(struct pmem *m, uint64_t addr, uint8_t byte,
 			  size_t len);
 
+/*
+ * Who is writing: software on a CPU (the default), the SMMU (queue
+ * records, MSIs, access-flag updates) or a device (DMA). Code acting for
+ * the SMMU or a device sets its agent around its writes and restores the
+ * previous one; the write observer sees the agent of every write.
+ */
+enum pmem_agent {
+	PMEM_AGENT_CPU = 0,
+	PMEM_AGENT_SMMU = 1,
+	PMEM_AGENT_DEVICE = 2,
+};
+
+/* Set the current agent; returns the previous one. */
+enum pmem_agent pmem_set_agent(struct pmem *m, enum pmem_agent a);
+
+/*
+ * A write observer (traces, replay logs) sees every successful write to
+ * RAM after it happened: pmem_write and the scalar writes through
+ * `write`, pmem_fill through `fill`. pmem_cas64 (hardware updates) and
+ * writes to MMIO regions are not reported. One observer per memory;
+ * NULL removes it.
+ */
+struct pmem_observer {
+	void (*write)(void *ctx, enum pmem_agent agent, uint64_t addr,
+		      const void *buf, size_t len);
+	void (*fill)(void *ctx, enum pmem_agent agent, uint64_t addr,
+		     uint8_t byte, size_t len);
+	void *ctx;
+};
+
+void pmem_set_observer(struct pmem *m, const struct pmem_observer *o);
+
 void pmem_get_stats(const struct pmem *m, struct pmem_stats *out);
 /* Bytes of host memory used for backing pages and index. */
 uint64_t pmem_host_bytes(const struct pmem *m);

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "smmusim/mem.h"
 #include "smmusim/sim.h"
@@ -107,10 +108,17 @@ struct smmu_txn_result {
 	 * raised (0 if none) and whether a record was written for it. */
 	uint8_t event_id;
 	bool event_recorded;
+	/* SMMU_PERM_*: what the translation grants the requester (at its
+	 * privilege) when resp is OK. */
+	uint8_t perm;
 	bool stalled;         /* was held stalled before this response */
 	uint64_t submitted_at;
 	uint64_t completed_at;
 };
+
+#define SMMU_PERM_R 0x1u
+#define SMMU_PERM_W 0x2u
+#define SMMU_PERM_X 0x4u
 
 typedef void (*smmu_txn_done_fn)(void *ctx, const struct smmu_txn *txn,
 				 const struct smmu_txn_result *res);
@@ -215,6 +223,27 @@ struct smmu_stats {
 void smmu_get_stats(const struct smmu *smmu, struct smmu_stats *out);
 
 const struct smmu_impl *smmu_get_impl(const struct smmu *smmu);
+
+/* --- trace (docs/trace-format.md) ----------------------------------- */
+
+/* Also record software's memory writes (MEM_W, MEM_FILL): a replay log. */
+#define SMMU_TRACE_MEM 0x1u
+/* The caller has written the "# smmusim-trace 1" header itself. */
+#define SMMU_TRACE_NO_HEADER 0x2u
+
+/*
+ * Write this SMMU's trace to `f`, starting with the header lines; more
+ * "# key: value" header lines may be written to f before the model runs
+ * again. With SMMU_TRACE_MEM the trace installs itself as the write
+ * observer of the SMMU's memory (pmem_set_observer). `f` stays the
+ * caller's; it must stay open until smmu_trace_close() or
+ * smmu_destroy(). Opening again replaces the previous trace.
+ */
+bool smmu_trace_open(struct smmu *smmu, FILE *f, unsigned flags);
+void smmu_trace_close(struct smmu *smmu);
+
+/* §7.3 name of an event type ("F_TRANSLATION"); NULL if it has none. */
+const char *smmu_event_name(uint8_t id);
 
 #ifdef __cplusplus
 }

@@ -1356,8 +1356,9 @@ struct kshim *kshim_create(const struct kshim_config *cfg)
 	INIT_LIST_HEAD(&k->groups);
 	INIT_LIST_HEAD(&k->handles);
 	kshim_model_lock();
-	if (!platform_create(&k->plat, &impl, c.seed, c.sid_bits, err,
-			     sizeof(err))) {
+	if (!platform_create_traced(&k->plat, &impl, c.seed, c.sid_bits,
+				    c.trace, c.trace_flags, err,
+				    sizeof(err))) {
 		kshim_model_unlock();
 		fprintf(stderr, "kshim: platform: %s\n", err);
 		free(k);

@@ -43,6 +43,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <linux/types.h> /* __u32 and friends, as the uapi header uses */
@@ -359,6 +360,10 @@ struct kshim_config {
 	uint64_t seed;
 	/* If set, this implementation instead of the preset (copied). */
 	const struct smmu_impl *impl;
+	/* If set, the SMMU's trace goes here from the start
+	 * (platform_create_traced, smmu_trace_open flags). */
+	FILE *trace;
+	unsigned trace_flags;
 };
 
 /*

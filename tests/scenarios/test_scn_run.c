@@ -127,10 +127,21 @@ static void test_doc_example(void **state)
 	assert_int_equal(a.r.spans[3].addr - a.r.spans[0].addr, 0x3000);
 	assert_int_equal(a.r.spans[4].resp, 1); /* abort */
 	assert_int_equal(a.r.spans[4].event_id, 0x0A);
-	assert_non_null(strstr(ta, "# smmusim-trace 0\n"));
-	assert_non_null(strstr(ta, "1848 bind c app pasid=1\n"));
-	assert_non_null(strstr(ta, "4520 event C_BAD_CD sid=0x10 ssid=1"));
+	assert_non_null(strstr(ta, "# smmusim-trace 1\n"));
+	assert_non_null(strstr(ta, "# @1848 bind c app pasid=1\n"));
+	assert_non_null(strstr(ta, "# @4520 event C_BAD_CD sid=0x10 ssid=1"));
 	assert_non_null(strstr(ta, " txn dev=nic sid=0x10 ssid=1 addr="));
+	/* the model's own records (docs/trace-format.md) */
+	assert_non_null(strstr(ta, "\n1848 XLATE sid=0x10 ssid=0x1 "
+			       "iova=0x7fffffffc000 access=w priv=0 size=64 "
+			       "result=OK oa=0x8000c000 perm=rw- event=- "
+			       "stalled=0 latency=890\n"));
+	assert_non_null(strstr(ta, "\n4504 EVT type=C_BAD_CD sid=0x10 "
+			       "ssid=0x1 idx=0 rec=0x100000180a:0x0:0x0:0x0\n"
+			       "4504 XLATE sid=0x10 ssid=0x1 "
+			       "iova=0x7fffffffc000 access=w priv=0 size=8 "
+			       "result=ABORT oa=- perm=--- event=C_BAD_CD "
+			       "stalled=0 latency=336\n"));
 	/* same text, same seed: the same result and trace */
 	tb = run_with_trace(&b, doc_example);
 	assert_string_equal(ta, tb);
