@@ -189,15 +189,17 @@ static enum walk_rc stage_walk(struct walker *w, const struct walk_regime *r,
 	for (int l = 0; l < 4; l++)
 		shift[l] = (uint8_t)level_shift(g, l);
 
-	/* Input range (facts §9.11): stage 1 VA sign-extended from bit
-	 * IAsize-1 (top byte ignored with TBI); stage 2 IPA below 2^IAsize. */
+	/* Input range (facts §9.11): a stage-1 VA's bits [63:IAsize] are
+	 * all 0 (the TTB0 region) or all 1 (TTB1; the TTB was chosen by bit
+	 * 55, which lies in that range), the top byte ignored with TBI;
+	 * a stage-2 IPA lies below 2^IAsize. */
 	if (r->stage == 1) {
 		uint64_t top;
 
 		if (r->tbi)
 			ia = va_sign_extend55(ia);
-		top = ia >> (iasize - 1);
-		if (top != 0 && top != (UINT64_MAX >> (iasize - 1)))
+		top = ia >> iasize;
+		if (top != 0 && top != (UINT64_MAX >> iasize))
 			return stage_fault(w, r, cls, ia, EVT_F_TRANSLATION, 0);
 		/* EPDx = 1 (facts §4.5) and E0PDx for unprivileged access */
 		if (r->disabled || (r->e0pd && !r->one_priv && !acc->priv))

@@ -238,6 +238,11 @@ static const struct geo_row s1_rows[] = {
 	  0x7654FED, 12, 3, 1 },
 	{ "4K L1 1G block TTB1", 12, 25, 1, 1, 0xFFFFFFC012345FEDull,
 	  0xC0000000, 0xD2345FED, 30, 1, 1 },
+	/* bit IAsize-1 (38) is an address bit, not a sign bit */
+	{ "4K L1 page, VA bit 38 set", 12, 25, 1, 3, 0x0000004012345FEDull,
+	  0x7654000, 0x7654FED, 12, 3, 1 },
+	{ "4K L1 1G block TTB1, VA bit 38 clear", 12, 25, 1, 1,
+	  0xFFFFFF8012345FEDull, 0xC0000000, 0xD2345FED, 30, 1, 1 },
 	{ "4K L2 page", 12, 34, 2, 3, 0x1ABCDEF1ull, 0x1000, 0x1EF1, 12, 2,
 	  1 },
 	{ "4K L2 block", 12, 34, 2, 2, 0x1ABCDEF1ull, 0xFFE00000, 0xFFFCDEF1,
