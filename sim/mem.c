@@ -184,6 +184,8 @@ static int region_add(struct pmem *m, struct region nr)
 	m->regions[pos] = nr;
 	m->nregions++;
 	m->last_region = 0;
+	if (m->obs.region)
+		m->obs.region(m->obs.ctx, true, nr.kind, nr.base, nr.size);
 	return nr.id;
 }
 
@@ -280,6 +282,8 @@ bool pmem_remove_region(struct pmem *m, int id)
 
 	if (!r)
 		return false;
+	if (m->obs.region)
+		m->obs.region(m->obs.ctx, false, r->kind, r->base, r->size);
 	if (r->kind == PMEM_RAM && m->pages) {
 		uint64_t lo = r->base >> PMEM_PAGE_SHIFT;
 		uint64_t end = ((r->base + r->size - 1) >> PMEM_PAGE_SHIFT) + 1;
@@ -308,6 +312,15 @@ bool pmem_remove_region(struct pmem *m, int id)
 	m->nregions--;
 	m->last_region = 0;
 	return true;
+}
+
+int pmem_region_id(const struct pmem *m, uint64_t addr)
+{
+	for (unsigned i = 0; i < m->nregions; i++)
+		if (addr >= m->regions[i].base &&
+		    addr - m->regions[i].base < m->regions[i].size)
+			return m->regions[i].id;
+	return -1;
 }
 
 bool pmem_region_at(const struct pmem *m, uint64_t addr,

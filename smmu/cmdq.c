@@ -300,6 +300,20 @@ static const struct cmd_desc cmd_table[256] = {
 	[CMD_RESUME] = CMD("CMD_RESUME", NEED_STALL, cmd_resume),
 	[CMD_STALL_TERM] = CMD("CMD_STALL_TERM", NEED_STALL, cmd_stall_term),
 	[CMD_SYNC] = CMD("CMD_SYNC", NEED_NONE, cmd_sync),
+	/* Defined by the architecture for other queues or features, named
+	 * for traces; CERROR_ILL here (no exec). */
+	[0x07] = CMD("CMD_CFGI_VMS_PIDM", NEED_NONE, NULL),
+	[0x18] = CMD("CMD_TLBI_EL3_ALL", NEED_NONE, NULL),
+	[0x1A] = CMD("CMD_TLBI_EL3_VA", NEED_NONE, NULL),
+	[0x50] = CMD("CMD_TLBI_S_EL2_ALL", NEED_NONE, NULL),
+	[0x51] = CMD("CMD_TLBI_S_EL2_ASID", NEED_NONE, NULL),
+	[0x52] = CMD("CMD_TLBI_S_EL2_VA", NEED_NONE, NULL),
+	[0x53] = CMD("CMD_TLBI_S_EL2_VAA", NEED_NONE, NULL),
+	[0x58] = CMD("CMD_TLBI_S_S12_VMALL", NEED_NONE, NULL),
+	[0x5A] = CMD("CMD_TLBI_S_S2_IPA", NEED_NONE, NULL),
+	[0x60] = CMD("CMD_TLBI_SNH_ALL", NEED_NONE, NULL),
+	[0x70] = CMD("CMD_DPTI_ALL", NEED_NONE, NULL),
+	[0x73] = CMD("CMD_DPTI_PA", NEED_NONE, NULL),
 };
 
 #define STALL_MODEL_TERMINATE 1u

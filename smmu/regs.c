@@ -730,6 +730,14 @@ static bool decode(uint64_t off, unsigned size, int *id, bool *high)
 	return *id >= 0 && *id == id2 && reg_table[*id].width == 8 && !*high;
 }
 
+bool regs_access_ok(uint64_t off, unsigned size)
+{
+	int id;
+	bool high;
+
+	return decode(off, size, &id, &high);
+}
+
 bool regs_read(struct smmu *smmu, uint64_t off, unsigned size, uint64_t *v)
 {
 	int id;

@@ -85,9 +85,7 @@ static bool reg_write(struct smmu *s, uint64_t off, unsigned size,
 
 	/* Recorded before its effects (a CMDQ_PROD write's commands). */
 	if (trace_on(s))
-		trace_mmio(s, true, off, size, val,
-			   (size == 4 || size == 8) && !(off % size) &&
-			   off + size <= SMMU_MMIO_SIZE);
+		trace_mmio(s, true, off, size, val, regs_access_ok(off, size));
 	ok = regs_write(s, off, size, val);
 	return ok;
 }

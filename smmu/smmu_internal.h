@@ -302,6 +302,9 @@ struct smmu_regs *regs_create(struct smmu *smmu);
 void regs_destroy(struct smmu_regs *r);
 bool regs_read(struct smmu *smmu, uint64_t off, unsigned size, uint64_t *v);
 bool regs_write(struct smmu *smmu, uint64_t off, unsigned size, uint64_t v);
+/* Whether the register interface accepts an access of this shape (not
+ * refused with an external abort), without making it. */
+bool regs_access_ok(uint64_t off, unsigned size);
 /* Effective (acknowledged) state used by the rest of the model. */
 bool smmu_enabled(const struct smmu *smmu);     /* CR0ACK.SMMUEN */
 bool smmu_eventq_enabled(const struct smmu *smmu);

@@ -23,7 +23,6 @@
 struct smmu_trace {
 	FILE *f;
 	unsigned flags;
-	struct pmem_observer saved; /* observer replaced by SMMU_TRACE_MEM */
 };
 
 #define X64(v) ((unsigned long long)(v))
@@ -100,6 +99,21 @@ static void mem_fill_seen(void *ctx, enum pmem_agent agent, uint64_t addr,
 	rec_end(smmu);
 }
 
+static void region_seen(void *ctx, bool added, enum pmem_region_kind kind,
+			uint64_t base, uint64_t size)
+{
+	struct smmu *smmu = ctx;
+
+	if (!smmu->trace)
+		return;
+	rec_begin(smmu, "MEM_MAP");
+	field(smmu, "op=%s", added ? "add" : "remove");
+	field(smmu, "kind=%s", kind == PMEM_RAM ? "ram" : "mmio");
+	field(smmu, "addr=0x%llx", X64(base));
+	field(smmu, "size=0x%llx", X64(size));
+	rec_end(smmu);
+}
+
 /* --- starting and stopping -------------------------------------------- */
 
 bool smmu_trace_open(struct smmu *smmu, FILE *f, unsigned flags)
@@ -124,6 +138,7 @@ bool smmu_trace_open(struct smmu *smmu, FILE *f, unsigned flags)
 	if (flags & SMMU_TRACE_MEM) {
 		const struct pmem_observer o = { .write = mem_write_seen,
 						 .fill = mem_fill_seen,
+						 .region = region_seen,
 						 .ctx = smmu };
 
 		pmem_set_observer(smmu->mem, &o);

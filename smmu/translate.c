@@ -611,6 +611,7 @@ static void ats_translated(struct ctx *c)
 		c->res->resp = (txn->addr >> oas) ? SMMU_RESP_ABORT
 						  : SMMU_RESP_OK;
 		c->res->oa = txn->addr;
+		c->res->perm = SMMU_PERM_R | SMMU_PERM_W | SMMU_PERM_X;
 		return;
 	}
 	ste = ste_lookup_ref(smmu, txn->sid, &ste_scratch, &c->ev, &t);
@@ -642,10 +643,12 @@ static void ats_translated(struct ctx *c)
 		c->cost.walk += t;
 		c->res->resp = SMMU_RESP_OK;
 		c->res->oa = wr.oa;
+		c->res->perm = granted(&wr, c->acc.priv);
 		return;
 	}
 	c->res->resp = (txn->addr >> oas) ? SMMU_RESP_ABORT : SMMU_RESP_OK;
 	c->res->oa = txn->addr;
+	c->res->perm = SMMU_PERM_R | SMMU_PERM_W | SMMU_PERM_X;
 }
 
 /* --- delivery ------------------------------------------------------ */

@@ -88,6 +88,8 @@ bool pmem_set_region_latency(struct pmem *m, int region,
 /* Remove a region (its RAM contents are discarded). */
 bool pmem_remove_region(struct pmem *m, int region);
 
+/* Id of the region holding addr; -1 for a hole. */
+int pmem_region_id(const struct pmem *m, uint64_t addr);
 /* Region lookup: kind of the region holding addr; false for a hole. */
 bool pmem_region_at(const struct pmem *m, uint64_t addr,
 		    enum pmem_region_kind *kind, uint64_t *base, uint64_t *size);
@@ -150,7 +152,8 @@ enum pmem_agent pmem_set_agent(struct pmem *m, enum pmem_agent a);
 /*
  * A write observer (traces, replay logs) sees every successful write to
  * RAM after it happened: pmem_write and the scalar writes through
- * `write`, pmem_fill through `fill`. pmem_cas64 (hardware updates) and
+ * `write`, pmem_fill through `fill`, and changes to the memory map
+ * through `region`. pmem_cas64 (hardware updates) and
  * writes to MMIO regions are not reported. One observer per memory;
  * NULL removes it.
  */
@@ -159,6 +162,10 @@ struct pmem_observer {
 		      const void *buf, size_t len);
 	void (*fill)(void *ctx, enum pmem_agent agent, uint64_t addr,
 		     uint8_t byte, size_t len);
+	/* A region was added (before the call returns) or is about to be
+	 * removed. */
+	void (*region)(void *ctx, bool added, enum pmem_region_kind kind,
+		       uint64_t base, uint64_t size);
 	void *ctx;
 };
 
