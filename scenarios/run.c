@@ -183,41 +183,24 @@ static struct scn_span *add_span(struct scn_ctx *c)
 /* ------------------------------------------------------------------ */
 /* names                                                              */
 
-static const struct {
-	uint8_t id;
-	const char *name;
-} event_names[] = {
-	{ 0x01, "F_UUT" },             { 0x02, "C_BAD_STREAMID" },
-	{ 0x03, "F_STE_FETCH" },       { 0x04, "C_BAD_STE" },
-	{ 0x05, "F_BAD_ATS_TREQ" },    { 0x06, "F_STREAM_DISABLED" },
-	{ 0x07, "F_TRANSL_FORBIDDEN" }, { 0x08, "C_BAD_SUBSTREAMID" },
-	{ 0x09, "F_CD_FETCH" },        { 0x0A, "C_BAD_CD" },
-	{ 0x0B, "F_WALK_EABT" },       { 0x10, "F_TRANSLATION" },
-	{ 0x11, "F_ADDR_SIZE" },       { 0x12, "F_ACCESS" },
-	{ 0x13, "F_PERMISSION" },      { 0x20, "F_TLB_CONFLICT" },
-	{ 0x21, "F_CFG_CONFLICT" },    { 0x24, "E_PAGE_REQUEST" },
-	{ 0x25, "F_VMS_FETCH" },
-};
-
+/* Event names are the model's (smmu_event_name, §7.3). */
 const char *scn_event_name(uint8_t id)
 {
-	for (size_t i = 0; i < sizeof(event_names) / sizeof(event_names[0]);
-	     i++)
-		if (event_names[i].id == id)
-			return event_names[i].name;
-	return NULL;
+	return id ? smmu_event_name(id) : NULL;
 }
 
 bool scn_event_id(const char *s, uint8_t *out)
 {
 	uint64_t v;
 
-	for (size_t i = 0; i < sizeof(event_names) / sizeof(event_names[0]);
-	     i++)
-		if (strcmp(event_names[i].name, s) == 0) {
-			*out = event_names[i].id;
+	for (unsigned id = 1; id <= 0xFF; id++) {
+		const char *n = smmu_event_name((uint8_t)id);
+
+		if (n && strcmp(n, s) == 0) {
+			*out = (uint8_t)id;
 			return true;
 		}
+	}
 	if (scn_parse_u64(s, &v) && v > 0 && v <= 0xFF) {
 		*out = (uint8_t)v;
 		return true;
