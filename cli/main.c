@@ -21,6 +21,10 @@ static const struct cli_command commands[] = {
 	  cmd_inspect_usage, cmd_inspect },
 	{ "translate", "predict translations from a memory image",
 	  cmd_translate_usage, cmd_translate },
+	{ "trace", "compare, convert and draw SMMU traces",
+	  cmd_trace_usage, cmd_trace },
+	{ "replay", "replay a logged session into the model, check reads",
+	  cmd_replay_usage, cmd_replay },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -119,7 +123,8 @@ int main(int argc, char **argv)
 
 	if (!c)
 		return cli_usage_error(NULL, "unknown command '%s'", argv[1]);
-	if (cli_wants_help(argc - 1, argv + 1)) {
+	/* trace has subcommands: it answers --help for each itself */
+	if (c->run != cmd_trace && cli_wants_help(argc - 1, argv + 1)) {
 		fputs(c->usage, stdout);
 		return EXIT_OK;
 	}

@@ -216,9 +216,15 @@ int cmd_run(int argc, char **argv)
 						 nitems);
 			goto out;
 		}
-		if (mkdir(trace_path, 0777) && errno != EEXIST) {
-			perror(trace_path);
-			status = EXIT_USAGE;
+		struct stat sb;
+
+		if (mkdir(trace_path, 0777) &&
+		    (errno != EEXIST || stat(trace_path, &sb) ||
+		     !S_ISDIR(sb.st_mode))) {
+			status = cli_usage_error("run", "--trace %s: %u "
+						 "instances need a directory, "
+						 "and it cannot be made",
+						 trace_path, nitems);
 			goto out;
 		}
 		trace_dir = true;
