@@ -407,7 +407,7 @@ static void atc_inv_sent(void *ctx, const struct smmu_atc_inv *req)
 static int do_inv_completion(struct replay *r, const struct trace_rec *rec,
 			     struct replay_stats *st)
 {
-	uint32_t sid;
+	uint32_t sid = 0;
 	size_t i;
 
 	if (get_sid(r, rec, &sid) < 0)
@@ -596,7 +596,7 @@ static int scan_invalidations(struct replay *r, const char *path)
 	if (!tr)
 		return -1;
 	while ((got = trace_reader_next(tr, &rec, r->msg, r->msglen)) > 0) {
-		uint32_t sid;
+		uint32_t sid = 0;
 
 		if (strcmp(rec.kind, "ATC_INV"))
 			continue;
