@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libcmocka-dev libelf-dev libjansson-dev uthash-dev lcov)
+      libcmocka-dev libelf-dev libjansson-dev uthash-dev lcov valgrind)
 
 deps() {
 	local missing=()
