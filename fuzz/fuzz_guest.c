@@ -7,10 +7,13 @@
  * attributes. Whatever software writes, the model must answer with
  * architected outcomes: no crash, no access outside simulated memory
  * (ASan), no hang (bounded runs), every response a defined one, and
- * every transaction answered unless it is stalled waiting for software.
+ * every transaction answered unless it is stalled waiting for software,
+ * and every invariant of smmu_check_invariants() holding at the end
+ * (checked as the model runs: no TLB entry survives a TLBI + CMD_SYNC).
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	smmu_impl_preset("full", &impl);
 	if (!platform_create(&p, &impl, 3, 8, err, sizeof(err)))
 		abort();
+	smmu_set_checks(p.smmu, true);
 	buf = hostmem_alloc(p.hm, 16 * 4096, 4096);
 	cdt = hostmem_alloc(p.hm, 64 * 64, 4096);
 	if (!pgtable_init(&pt, p.hm, 1, 12, 48) ||
@@ -172,6 +176,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	smmu_get_stats(p.smmu, &st);
 	if (answered > submitted || submitted - answered > st.stalls)
 		abort();
+	/* queues, stalls, and no TLB entry surviving a TLBI + CMD_SYNC */
+	if (!smmu_check_invariants(p.smmu, err, sizeof(err))) {
+		fprintf(stderr, "invariant: %s\n", err);
+		abort();
+	}
 	pgtable_destroy(&pt);
 	platform_destroy(&p);
 	return 0;

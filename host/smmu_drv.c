@@ -794,6 +794,11 @@ uint64_t hsmmu_cd_pa(struct hsmmu *h, uint32_t sid, uint32_t ssid)
 	return pa;
 }
 
+struct pmem *hsmmu_pmem(const struct hsmmu *h)
+{
+	return h->mem;
+}
+
 uint64_t hsmmu_cd_l1_pa(const struct hsmmu *h, uint32_t sid, uint32_t ssid)
 {
 	const struct stream_cd *c = find_cd(h, sid);

@@ -35,6 +35,8 @@ struct hsmmu *hsmmu_probe(struct sim *sim, struct hostmem *hm,
 			  unsigned errlen);
 /* Disable the SMMU and free its tables and queues. */
 void hsmmu_remove(struct hsmmu *h);
+/* The memory the driver writes its structures into (for checkers). */
+struct pmem *hsmmu_pmem(const struct hsmmu *h);
 
 uint32_t hsmmu_read32(struct hsmmu *h, uint64_t off);
 uint64_t hsmmu_read64(struct hsmmu *h, uint64_t off);

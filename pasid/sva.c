@@ -20,12 +20,14 @@
 #include "pasid/sva.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <uthash.h>
 
 #include "host/asid.h"
+#include "host/cdtab.h"
 #include "host/smmu_regs.h"
 #include "host/ste_cd_writer.h"
 
@@ -904,4 +906,131 @@ void *sva_bond_drvdata(const struct sva_bond *b)
 void sva_bond_set_drvdata(struct sva_bond *b, void *drvdata)
 {
 	b->drvdata = drvdata;
+}
+
+/* ------------------------------------------------------------------ */
+/* Invariants (docs/robustness.md)                                    */
+/* ------------------------------------------------------------------ */
+
+#define CHECK_FAIL(err, len, ...)                                      \
+	do {                                                           \
+		if (err && len)                                        \
+			snprintf(err, len, __VA_ARGS__);               \
+		return false;                                          \
+	} while (0)
+
+bool sva_system_check(const struct sva_system *sys, char *err, size_t len)
+{
+	const struct sva_mm *a, *b;
+
+	for (a = sys->mms; a; a = a->hh.next) {
+		if (!pasid_in_use(sys->ps, a->pasid))
+			CHECK_FAIL(err, len, "address space with PASID %u: "
+				   "the PASID is not allocated", a->pasid);
+		for (b = a->hh.next; b; b = b->hh.next)
+			if (a->pasid == b->pasid)
+				CHECK_FAIL(err, len, "PASID %u held by two "
+					   "address spaces", a->pasid);
+	}
+	return true;
+}
+
+static const struct sva_bond *bond_for_pasid(const struct sva_dev *dev,
+					     uint32_t pasid)
+{
+	for (const struct sva_bond *b = dev->bonds; b; b = b->dev_next)
+		if (b->ctx->smm->pasid == pasid)
+			return b;
+	return NULL;
+}
+
+/* Every valid CD of `dev` (SSID >= 1) in CD `first` .. `first + n - 1`
+ * at `pa` belongs to a bond of that PASID. */
+static bool check_cds(const struct sva_dev *dev, struct pmem *mem,
+		      uint64_t pa, uint32_t first, uint32_t n, char *err,
+		      size_t len)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t ssid = first + i;
+		uint64_t w0;
+
+		if (!ssid)
+			continue;
+		if (pmem_read64(mem, pa + (uint64_t)i * CD_BYTES, &w0, NULL) !=
+		    MEM_OK)
+			CHECK_FAIL(err, len, "SID 0x%x: CD %u at 0x%llx cannot "
+				   "be read", dev->sid, ssid,
+				   (unsigned long long)(pa + (uint64_t)i *
+							CD_BYTES));
+		if (fget(&w0, CD_V) && !bond_for_pasid(dev, ssid))
+			CHECK_FAIL(err, len, "SID 0x%x: CD %u is valid but no "
+				   "address space with PASID %u is bound to "
+				   "the device", dev->sid, ssid, ssid);
+	}
+	return true;
+}
+
+/* Where the SMMU finds CD `ssid` (§5.2 S1Fmt 00 / 10); 0 if nowhere. */
+static uint64_t cd_addr(struct pmem *mem, const struct hsmmu_cdtab_info *ci,
+			uint32_t ssid)
+{
+	uint64_t desc;
+
+	if (ssid >> ci->s1cdmax)
+		return 0;
+	if (!ci->l1_entries)
+		return ci->base + (uint64_t)ssid * CD_BYTES;
+	if (pmem_read64(mem, ci->base + 8ull * (ssid >> CDTAB_L2_LOG2), &desc,
+			NULL) != MEM_OK || !rget(desc, L1CD_DESC_V))
+		return 0;
+	return (desc & rmask(L1CD_DESC_L2PTR)) +
+	       (uint64_t)(ssid & ((1u << CDTAB_L2_LOG2) - 1)) * CD_BYTES;
+}
+
+bool sva_iommu_check(struct sva_iommu *io, char *err, size_t len)
+{
+	struct pmem *mem = hsmmu_pmem(io->drv);
+
+	for (const struct sva_dev *d = io->devs; d; d = d->next) {
+		struct hsmmu_cdtab_info ci;
+
+		if (!hsmmu_cdtab_info(io->drv, d->sid, &ci)) {
+			if (d->bonds)
+				CHECK_FAIL(err, len, "SID 0x%x: bound but "
+					   "without a CD table", d->sid);
+			continue;
+		}
+		for (const struct sva_bond *b = d->bonds; b; b = b->dev_next) {
+			uint64_t pa = cd_addr(mem, &ci, b->ctx->smm->pasid);
+			uint64_t w0 = 0;
+
+			if (!pa || pmem_read64(mem, pa, &w0, NULL) != MEM_OK ||
+			    !fget(&w0, CD_V))
+				CHECK_FAIL(err, len, "SID 0x%x: PASID %u is "
+					   "bound but its CD is not valid",
+					   d->sid, b->ctx->smm->pasid);
+		}
+		if (!ci.l1_entries) {
+			if (!check_cds(d, mem, ci.base, 0, 1u << ci.s1cdmax,
+				       err, len))
+				return false;
+			continue;
+		}
+		for (uint32_t l1 = 0; l1 < ci.l1_entries; l1++) {
+			uint64_t desc;
+
+			if (pmem_read64(mem, ci.base + 8ull * l1, &desc,
+					NULL) != MEM_OK)
+				CHECK_FAIL(err, len, "SID 0x%x: L1CD %u cannot "
+					   "be read", d->sid, l1);
+			if (!rget(desc, L1CD_DESC_V))
+				continue;
+			if (!check_cds(d, mem,
+				       desc & rmask(L1CD_DESC_L2PTR),
+				       l1 << CDTAB_L2_LOG2,
+				       1u << CDTAB_L2_LOG2, err, len))
+				return false;
+		}
+	}
+	return true;
 }

@@ -189,4 +189,16 @@ bool sva_bond_quiet(const struct sva_bond *b);
 void *sva_bond_drvdata(const struct sva_bond *b);
 void sva_bond_set_drvdata(struct sva_bond *b, void *drvdata);
 
+/*
+ * Invariants, for tests and fuzzers (docs/robustness.md). Each returns
+ * false with one line in err at the first violation.
+ *   sva_system_check: every address space with a PASID holds a distinct,
+ *     allocated PASID.
+ *   sva_iommu_check: on every device, the CD of each bound PASID is valid
+ *     in the memory the SMMU reads, and no other CD (SSID >= 1) is valid:
+ *     no CD of an unbound PASID can translate.
+ */
+bool sva_system_check(const struct sva_system *sys, char *err, size_t len);
+bool sva_iommu_check(struct sva_iommu *io, char *err, size_t len);
+
 #endif

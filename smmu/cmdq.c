@@ -155,8 +155,11 @@ static uint8_t cmd_tlbi(struct cmd_ctx *c, const struct cmd_desc *d)
 	uint8_t err = cmdq_tlbi_decode(c->smmu, c->cmd, &req);
 
 	(void)d;
-	if (err == CERROR_NONE)
+	if (err == CERROR_NONE) {
 		c->scanned += smmu_invalidate(c->smmu, &req);
+		if (c->smmu->check)
+			check_tlbi_executed(c->smmu, &req);
+	}
 	return err;
 }
 
@@ -633,6 +636,8 @@ static void cmdq_retire(struct smmu *smmu)
 	smmu->stats.cmds++;
 	regs_set(smmu, R_CMDQ_CONS, rset(cons, Q_RD, q_inc(rd, qs)));
 	if (q->sync) {
+		if (smmu->check)
+			check_sync_retired(smmu);
 		if (trace_on(smmu))
 			trace_sync(smmu, q->cur_idx, q->cs);
 		sync_signal(smmu);

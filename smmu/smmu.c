@@ -43,6 +43,7 @@ void smmu_destroy(struct smmu *s)
 	if (!s)
 		return;
 	smmu_trace_close(s);
+	checks_destroy(s);
 	if (s->mmio_region >= 0)
 		pmem_remove_region(s->mem, s->mmio_region);
 	translate_destroy_pending(s);

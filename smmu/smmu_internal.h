@@ -249,7 +249,22 @@ struct smmu {
 
 	struct smmu_stats stats;
 	struct smmu_trace *trace;         /* trace.c; NULL: not tracing */
+	struct smmu_checks *check;        /* invariants.c; NULL: off */
 };
+
+/* --- invariants.c ------------------------------------------------------ */
+struct inval_req;
+/* cmdq.c: a TLBI executed / a CMD_SYNC retired, while checks are on */
+void check_tlbi_executed(struct smmu *smmu, const struct inval_req *req);
+void check_sync_retired(struct smmu *smmu);
+void checks_destroy(struct smmu *smmu);
+/* translate.c: stalled transactions held now */
+uint32_t translate_stalls_held(const struct smmu *smmu);
+/* tlb.c: fills so far; entries filled at or before fill `upto` that
+ * `req` covers */
+uint64_t tlb_fills(const struct smmu *smmu);
+uint64_t tlb_count_covered(const struct smmu *smmu,
+			   const struct inval_req *req, uint64_t upto);
 
 /* --- trace.c: docs/trace-format.md ------------------------------------ */
 static inline bool trace_on(const struct smmu *smmu)
@@ -567,6 +582,7 @@ struct tlb_entry {
 	uint8_t level;       /* leaf level, for TTL-hinted invalidation */
 	uint8_t granule_shift;
 	struct walk_result res;
+	uint64_t fill;       /* set by tlb_insert: its fill number */
 };
 
 struct smmu_tlb *tlb_create(struct smmu *smmu);

@@ -103,6 +103,7 @@ struct smmu_tlb {
 	uint32_t sets, ways;
 	enum smmu_repl_policy policy;
 	uint64_t clock;
+	uint64_t fills;                   /* entries filled so far */
 	uint64_t sizes;                   /* bit s: some entry of size 2^s */
 	uint32_t count[TLB_SIZE_BITS];    /* valid entries per size */
 	struct tlb_way *tagv;             /* sets * ways, way-major per set */
@@ -360,6 +361,7 @@ void tlb_insert(struct smmu *smmu, const struct tlb_entry *e)
 	t->ent[i] = *e;
 	t->ent[i].tag = ct;
 	t->ent[i].ia = ia_al;
+	t->ent[i].fill = ++t->fills;
 	size_add(t, s);
 }
 
@@ -564,4 +566,29 @@ uint64_t tlb_invalidate(struct smmu *smmu, const struct inval_req *req)
 	for (uint32_t set = 0; set < t->sets; set++)
 		inval_set(smmu, t, (size_t)set * t->ways, req, &g);
 	return (uint64_t)t->sets * t->ways;
+}
+
+/* --- invariant checks (invariants.c) -------------------------------- */
+
+uint64_t tlb_fills(const struct smmu *smmu)
+{
+	return smmu->tlb ? smmu->tlb->fills : 0;
+}
+
+uint64_t tlb_count_covered(const struct smmu *smmu,
+			   const struct inval_req *req, uint64_t upto)
+{
+	const struct smmu_tlb *t = smmu->tlb;
+	struct inv_range g = { 0, UINT64_MAX };
+	uint64_t n = 0;
+
+	if (!t || !t->sets)
+		return 0;
+	if (kind_has_range(req->kind))
+		g = req_range(req);
+	for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
+		if (t->tagv[i].key && t->ent[i].fill <= upto &&
+		    inval_hits(smmu, t, i, req, &g))
+			n++;
+	return n;
 }

@@ -917,6 +917,11 @@ bool smmu_submit(struct smmu *smmu, const struct smmu_txn *txn,
 
 /* --- stalls (§3.12.2) ---------------------------------------------- */
 
+uint32_t translate_stalls_held(const struct smmu *smmu)
+{
+	return smmu->translate ? smmu->translate->nstalled : 0;
+}
+
 static bool stall_queue(struct ctx *c, smmu_txn_done_fn done, void *dctx)
 {
 	struct smmu *smmu = c->smmu;
@@ -999,6 +1004,7 @@ bool smmu_resume(struct smmu *smmu, uint32_t sid, uint16_t stag, bool retry,
 
 	if (!s)
 		return false;
+	smmu->stats.stall_ends++;
 	if (retry) {
 		struct smmu_txn_result res;
 
@@ -1037,6 +1043,7 @@ static void stall_abort(struct smmu *smmu, bool all, uint32_t sid)
 		}
 		*pp = s->next;
 		ts->nstalled--;
+		smmu->stats.stall_ends++;
 		stall_respond(smmu, s, SMMU_RESP_ABORT);
 		free(s);
 	}

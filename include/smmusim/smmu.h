@@ -213,7 +213,9 @@ struct smmu_stats {
 	uint64_t walks, walk_reads;
 	uint64_t cmds, cmd_errors, syncs;
 	uint64_t events, events_dropped, events_merged;
-	uint64_t stalls;
+	uint64_t stalls;      /* transactions that stalled */
+	uint64_t stall_ends;  /* stalled transactions answered (resumed,
+			       * terminated or aborted) */
 	/* PRI: messages received (stop markers included), discarded
 	 * instead of written, automatic PRG Responses sent (§8.1, §8.2) */
 	uint64_t pri_requests, pri_dropped, pri_auto_responses;
@@ -223,6 +225,18 @@ struct smmu_stats {
 void smmu_get_stats(const struct smmu *smmu, struct smmu_stats *out);
 
 const struct smmu_impl *smmu_get_impl(const struct smmu *smmu);
+
+/* --- invariants (docs/robustness.md) ------------------------------- */
+
+/*
+ * What must hold whatever software wrote: queue indices, stalls answered
+ * exactly once, and (while smmu_set_checks(smmu, true)) no TLB entry
+ * surviving a completed invalidation that covers it, checked at every
+ * CMD_SYNC. False with one line in err at the first violation.
+ */
+bool smmu_check_invariants(struct smmu *smmu, char *err, size_t len);
+/* Turn on the checks made as the model runs (they cost host time). */
+void smmu_set_checks(struct smmu *smmu, bool on);
 
 /* --- trace (docs/trace-format.md) ----------------------------------- */
 
