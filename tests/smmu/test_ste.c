@@ -227,6 +227,48 @@ static void test_strtab_lookup_at(void **state)
 	assert_int_equal(ev.fetch_addr, HOLE + 0x10000 + 7 * 64);
 	/* an aborted access costs nothing */
 	assert_int_equal(cycles, MEM_ACCESS + MEM_LINE);
+
+	/* Hostile L1 descriptors: L1STD[1] points its L2 array at the L1
+	 * table itself, so SID 0x100's "STE" is L1STD[0..7]. With L1STD[0]
+	 * zero that STE has V=0: C_BAD_STE. */
+	d = 0;
+	fset(&d, L1STD_SPAN, 9);
+	d |= 0x200000;
+	assert_int_equal(pmem_write64(e.mem, 0x200000 + 8, d, NULL), MEM_OK);
+	memset(&ev, 0, sizeof(ev));
+	assert_false(strtab_lookup_at(e.smmu, 0x200000, two, 0x100, &ste,
+				      &ev, &cycles));
+	assert_int_equal(ev.id, EVT_C_BAD_STE);
+	/* L1STD[0] pointing back at the table too (the two point at each
+	 * other's array): SID 0x100's STE word 0 is now 0x200009, V=1 and
+	 * Config 0b100 (bypass), word 1 the same bits: decoded as any STE,
+	 * no recursion (an L2 pointer is never followed twice). */
+	assert_int_equal(pmem_write64(e.mem, 0x200000, d, NULL), MEM_OK);
+	memset(&ev, 0, sizeof(ev));
+	cycles = 0;
+	assert_true(strtab_lookup_at(e.smmu, 0x200000, two, 0x100, &ste, &ev,
+				     &cycles));
+	assert_true(ste.bypass);
+	assert_int_equal(cycles, 2 * (MEM_ACCESS + MEM_LINE) +
+					 e.smmu->impl.lat.ste_decode);
+	/* and SID 0x001 through L1STD[0]: the STE at 0x200040 (L1STD[8..15],
+	 * zero): C_BAD_STE */
+	memset(&ev, 0, sizeof(ev));
+	assert_false(strtab_lookup_at(e.smmu, 0x200000, two, 0x001, &ste,
+				      &ev, &cycles));
+	assert_int_equal(ev.id, EVT_C_BAD_STE);
+	/* an L2 pointer beyond the 48-bit OAS: F_STE_FETCH, no access */
+	d = 0;
+	fset(&d, L1STD_SPAN, 9);
+	d |= UINT64_C(1) << 50;
+	assert_int_equal(pmem_write64(e.mem, 0x200000 + 16, d, NULL), MEM_OK);
+	memset(&ev, 0, sizeof(ev));
+	cycles = 0;
+	assert_false(strtab_lookup_at(e.smmu, 0x200000, two, 0x203, &ste,
+				      &ev, &cycles));
+	assert_int_equal(ev.id, EVT_F_STE_FETCH);
+	assert_int_equal(ev.fetch_addr, (UINT64_C(1) << 50) + 3 * 64);
+	assert_int_equal(cycles, MEM_ACCESS + MEM_LINE);
 	env_fini(&e);
 }
 
