@@ -2,11 +2,15 @@
 /*
  * libFuzzer harness: the kernel patch's ioctl surface. Each input is a
  * program of operations on one machine — VFIO_IOMMU_BIND/UNBIND with any
- * argsz, flags and pid, by any caller; group detach and re-attach; fork,
- * exit and reap; container close — decoded from the bytes. After every
+ * argsz, flags (VFIO_IOMMU_BIND_PID, VFIO_IOMMU_BIND_PASID, or any bits),
+ * pid and PASID, by any caller; group detach and re-attach; fork, exit
+ * and reap; exec; container close — decoded from the bytes. After every
  * input the machine is torn down and the shim's counters must show
  * nothing left: no allocation, notifier, SVA handle or device reference.
- * Every ioctl must return 0 or an errno the uapi comment documents.
+ * Every ioctl must return 0 or an errno the uapi comment documents for
+ * it (fewer for an unbind by PASID), and after every step no two bonds of
+ * the container, live or defunct, may share a PASID: a PASID a process
+ * left behind is never handed to another.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +21,7 @@
 #include "pasid/sva.h"
 #include "kshim.h"
 #include "kvfio.h"
+#include "type1_shim.h"
 #include "vfio_bind_uapi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,6 +58,37 @@ static bool documented(int err)
 	default:
 		return false;
 	}
+}
+
+/* VFIO_IOMMU_UNBIND with VFIO_IOMMU_BIND_PASID: no process lookup, no
+ * allocation; EINVAL also when the container has no IOMMU driver. */
+static bool documented_unbind_pasid(int err)
+{
+	return err == 0 || err == EFAULT || err == EINVAL || err == ESRCH;
+}
+
+/* No two bonds of the container (live or defunct) have the same PASID. */
+static bool pasids_distinct(int cfd)
+{
+	char desc[2048];
+	uint32_t seen[64];
+	unsigned n = 0;
+	const char *p = desc;
+
+	if (kpatch_type1_describe(kvfio_iommu_data(cfd), desc, sizeof(desc)) >=
+	    sizeof(desc))
+		return true; /* cut short: cannot tell */
+	while ((p = strstr(p, " pasid ")) != NULL) {
+		uint32_t v = (uint32_t)strtoul(p + 7, NULL, 10);
+
+		for (unsigned i = 0; i < n; i++)
+			if (seen[i] == v)
+				return false;
+		if (n < 64)
+			seen[n++] = v;
+		p += 7;
+	}
+	return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -95,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kvfio_ioctl(cfd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
 
 	while (in.n) {
-		unsigned op = take(&in, 1), who = take(&in, 1) % NPROC;
+		unsigned op = take(&in, 1), who = take(&in, 1) % NPROC, sel;
 		struct vfio_iommu_type1_bind b;
 		int r, dev;
 
@@ -105,16 +141,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 2: /* BIND or UNBIND with fuzzed fields */
 			memset(&b, 0, sizeof(b));
 			b.argsz = take(&in, 1) % 40;
-			b.flags = take(&in, 1) & 1 ? VFIO_IOMMU_BIND_PID :
+			sel = take(&in, 1);
+			b.flags = sel & 1 ? VFIO_IOMMU_BIND_PID :
+				  sel & 2 ? VFIO_IOMMU_BIND_PASID :
 				  take(&in, 4);
 			b.pid = take(&in, 1) & 1 ?
 				kshim_task_pid(t[take(&in, 1) % NPROC]) :
 				(int32_t)take(&in, 4);
+			/* the input PASID: mostly small (the space has 15) */
+			if (b.flags & VFIO_IOMMU_BIND_PASID) {
+				sel = take(&in, 1);
+				b.pasid = sel & 0x80 ? take(&in, 4) : sel & 0xF;
+			}
 			kshim_set_current(t[who]);
 			r = kvfio_ioctl(cfd, op % 8 == 2 ? VFIO_IOMMU_UNBIND :
 					VFIO_IOMMU_BIND, (unsigned long)&b) < 0 ?
 				errno : 0;
 			if (!documented(r))
+				abort();
+			if (op % 8 == 2 && b.argsz >= 16 &&
+			    (b.flags & VFIO_IOMMU_BIND_PASID) &&
+			    !documented_unbind_pasid(r))
+				abort();
+			/* the flag is UNBIND's only */
+			if (op % 8 != 2 && (b.flags & VFIO_IOMMU_BIND_PASID) &&
+			    r == 0)
 				abort();
 			break;
 		case 3: /* detach or re-attach a group */
@@ -164,6 +215,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				kshim_exec(t[who]);
 			break;
 		}
+		if (!pasids_distinct(cfd))
+			abort();
 	}
 
 	kshim_set_current(t[0]);

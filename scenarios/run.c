@@ -1868,6 +1868,61 @@ static int do_bind_ioctl(struct scn_ctx *c, int fd, bool bind,
 	return ret;
 }
 
+/* The process that makes a call nobody named: the first one declared. */
+static int default_caller(struct scn_ctx *c, const struct scn_stmt *st)
+{
+	if (scn_kv(st, "by"))
+		return scn_find_proc(c, scn_kv(st, "by"));
+	if (c->nprocs)
+		return 0;
+	return scn_error(c, &st->loc,
+			 "%s: no process to make the call (declare one or give by=)",
+			 st->verb);
+}
+
+/* unbind CONTAINER pasid=X: VFIO_IOMMU_UNBIND naming the bond by PASID. */
+static int st_unbind_pasid(struct scn_ctx *c, const struct scn_stmt *st)
+{
+	static const char *const keys[] = { "by", "expect", "pasid", NULL };
+	struct vfio_iommu_type1_bind b = { .argsz = sizeof(b),
+					   .flags = VFIO_IOMMU_BIND_PASID };
+	const struct scn_arg *ea;
+	int ci, caller, want = 0, got;
+
+	if (scn_check_args(c, st, 1, 1, keys, NULL))
+		return -1;
+	ci = find_cont(c, scn_pos(st, 0));
+	if (ci < 0)
+		return -1;
+	if (scn_pasid(c, scn_kv(st, "pasid"), &b.pasid))
+		return -1;
+	caller = default_caller(c, st);
+	if (caller < 0)
+		return -1;
+	ea = scn_kv(st, "expect");
+	if (ea && !errno_of(ea->value, &want))
+		return scn_error(c, &ea->vloc, "unknown errno name '%s'",
+				 ea->value);
+	if (ea)
+		c->res->expectations++;
+	got = do_bind_ioctl(c, c->conts[ci].fd, false, &b, caller);
+	if (!got)
+		scn_mark(c, "unbind %s pasid=%u", c->conts[ci].name, b.pasid);
+	else
+		scn_mark(c, "unbind %s pasid=%u failed %s", c->conts[ci].name,
+			 b.pasid, scn_errno_name(got));
+	if (got != want) {
+		if (!want)
+			return scn_fail(c, st, "failed with %s",
+					scn_errno_name(got));
+		return scn_fail(c, st, "expected %s, got %s",
+				scn_errno_name(want), scn_errno_name(got));
+	}
+	if (ea)
+		c->res->expectations_passed++;
+	return 0;
+}
+
 static int st_bind(struct scn_ctx *c, const struct scn_stmt *st, bool bind)
 {
 	static const char *const keys[] = { "by", "expect", NULL };
@@ -1875,6 +1930,8 @@ static int st_bind(struct scn_ctx *c, const struct scn_stmt *st, bool bind)
 	const struct scn_arg *ea;
 	int ci, p, caller, want = 0, got;
 
+	if (!bind && scn_kv(st, "pasid"))
+		return st_unbind_pasid(c, st);
 	if (scn_check_args(c, st, 2, 2, keys, NULL))
 		return -1;
 	ci = find_cont(c, scn_pos(st, 0));
@@ -1932,11 +1989,11 @@ static int st_bind(struct scn_ctx *c, const struct scn_stmt *st, bool bind)
 
 static int st_ioctl(struct scn_ctx *c, const struct scn_stmt *st)
 {
-	static const char *const keys[] = { "argsz", "flags", "pid", "by",
-					    "expect", NULL };
+	static const char *const keys[] = { "argsz", "flags", "pid", "pasid",
+					    "by", "expect", NULL };
 	struct vfio_iommu_type1_bind b = { 0 };
-	const struct scn_arg *op, *ea;
-	uint64_t argsz, flags, pid;
+	const struct scn_arg *op, *ea, *pa;
+	uint64_t argsz, flags, pid, pasid = 0;
 	int ci, caller = -1, want, got;
 	bool bind;
 
@@ -1970,6 +2027,19 @@ static int st_ioctl(struct scn_ctx *c, const struct scn_stmt *st)
 	} else if (opt_num(c, st, "pid", 0, &pid)) {
 		return -1;
 	}
+	/* the input PASID: any 32-bit number, or PROC.pasid */
+	pa = scn_kv(st, "pasid");
+	if (pa && scn_parse_u64(pa->value, &pasid)) {
+		if (pasid > 0xFFFFFFFFull)
+			return scn_error(c, &pa->vloc,
+					 "pasid out of range (32 bits)");
+	} else if (pa) {
+		uint32_t p32;
+
+		if (scn_pasid(c, pa, &p32))
+			return -1;
+		pasid = p32;
+	}
 	ea = scn_kv(st, "expect");
 	if (!ea)
 		return scn_error(c, &st->loc, "ioctl: missing expect=");
@@ -1990,6 +2060,7 @@ static int st_ioctl(struct scn_ctx *c, const struct scn_stmt *st)
 	b.argsz = (uint32_t)argsz;
 	b.flags = (uint32_t)flags;
 	b.pid = (int32_t)pid;
+	b.pasid = (uint32_t)pasid;
 	c->res->expectations++;
 	got = do_bind_ioctl(c, c->conts[ci].fd, bind, &b, caller);
 	scn_mark(c, "ioctl %s %s -> %s", c->conts[ci].name, op->value,
@@ -2261,8 +2332,8 @@ static const struct known known[] = {
 	{ "attach", NULL, "expect" },
 	{ "detach", NULL, "expect" },
 	{ "bind", NULL, "by expect" },
-	{ "unbind", NULL, "by expect" },
-	{ "ioctl", NULL, "argsz flags pid by expect" },
+	{ "unbind", NULL, "by expect pasid" },
+	{ "ioctl", NULL, "argsz flags pid pasid by expect" },
 	{ "close", NULL, "" },
 	{ "dma", NULL, "size count stride pattern concurrency pasid" },
 	{ "run", NULL, "for until" },

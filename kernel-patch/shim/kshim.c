@@ -77,6 +77,11 @@ struct mm_struct {
 	struct task_struct *deferred; /* model_lock, a task reference */
 	struct hproc *deferred_hp;    /* model_lock */
 	bool deferred_reaped;     /* model_lock: its task was reaped */
+	/* Linux 6.1's mm->pasid: given by the first SVA bind, freed only
+	 * with the mm_struct (model_lock). pasid_held: the model freed it
+	 * (torn down and unbound) and the shim holds it until mm_free. */
+	u32 pasid;
+	bool pasid_held;
 	struct mm_struct *work_next; /* mmput_async queue */
 	struct list_head all;
 };
@@ -456,9 +461,39 @@ static struct mm_struct *mm_new(struct hmm *hmm)
 	return mm;
 }
 
+/*
+ * Linux frees mm->pasid with the mm_struct (__mmdrop), so a PASID names
+ * its address space for as long as anyone holds mm_count, an exited
+ * process's included. The model frees an address space's PASID once it
+ * is torn down and unbound. After every model call that may do that
+ * (teardown in exit and exec, SVA unbind), the shim allocates again the
+ * PASID of each mm_struct still alive whose PASID the model let go:
+ * nothing ran in between (model lock held), so it gets the same number,
+ * and keeps it until mm_free.
+ */
+static void mm_pasids_keep(void)
+{
+	struct mm_struct *mm;
+
+	plock(&table_lock);
+	list_for_each_entry(mm, &ks->all_mms, all) {
+		if (!mm->pasid || mm->pasid_held ||
+		    pasid_in_use(ks->ps, mm->pasid))
+			continue;
+		if (!WARN_ON(pasid_alloc(ks->ps, mm->pasid, mm->pasid) !=
+			     (int)mm->pasid))
+			mm->pasid_held = true;
+	}
+	punlock(&table_lock);
+}
+
 static void mm_free(struct mm_struct *mm)
 {
 	kshim_model_lock();
+	if (mm->pasid_held)
+		pasid_free(ks->ps, mm->pasid);
+	mm->pasid = 0;
+	mm->pasid_held = false;
 	hmm_put(mm->hmm);
 	kshim_model_unlock();
 	plock(&table_lock);
@@ -543,6 +578,7 @@ static void mm_exit(struct mm_struct *mm)
 			t->exit_mm = NULL; /* kshim_reap reaps it */
 		mm->deferred = NULL;
 		mm->deferred_hp = NULL;
+		mm_pasids_keep();
 	}
 	kshim_model_unlock();
 	if (t)
@@ -935,6 +971,7 @@ int kshim_exec(struct task_struct *t)
 		punlock(&t->life);
 		return ret;
 	}
+	mm_pasids_keep(); /* hos_exec tore the old address space down */
 	mm = mm_new(hproc_mm(t->hproc));
 	kshim_model_unlock();
 
@@ -1219,6 +1256,8 @@ struct iommu_sva *iommu_sva_bind_device(struct device *dev,
 	if (SVA_IS_ERR(b)) {
 		h = ERR_PTR(SVA_PTR_ERR(b));
 	} else {
+		if (!mm->pasid)
+			mm->pasid = sva_bond_pasid(b);
 		h = xzalloc(sizeof(*h));
 		h->bond = b;
 		h->dev = dev;
@@ -1242,6 +1281,7 @@ void iommu_sva_unbind_device(struct iommu_sva *handle)
 	mutex_lock(&g->mutex);
 	kshim_model_lock();
 	sva_unbind_device(handle->bond);
+	mm_pasids_keep(); /* its address space may be gone already */
 	log_call("unbind", handle->dev);
 	list_del(&handle->node);
 	kshim_model_unlock();

@@ -6,6 +6,10 @@
  *   kernel                     here
  *   struct mm_struct           an address space of the simulated OS
  *                              (struct hmm), with mm_users / mm_count
+ *   mm->pasid                  given by the first SVA bind of the mm and
+ *                              freed only when the mm_struct is (the last
+ *                              mmdrop), as in 6.1: while anyone holds
+ *                              mm_count, no other mm can get the PASID
  *   struct task_struct, pids   a process of the simulated OS (struct hproc)
  *   current                    the task set with kshim_set_current(), per
  *                              thread
@@ -149,6 +153,14 @@ static inline void list_del_init(struct list_head *e)
 	e->next->prev = e->prev;
 	e->prev->next = e->next;
 	INIT_LIST_HEAD(e);
+}
+
+/* Unlink e and add it at the tail of head. */
+static inline void list_move_tail(struct list_head *e, struct list_head *head)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+	list_add_tail(e, head);
 }
 
 static inline bool list_empty(const struct list_head *head)

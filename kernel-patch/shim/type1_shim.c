@@ -37,6 +37,7 @@ struct vfio_iommu {
 	bool			nesting;
 	struct list_head	sva_groups;
 	struct list_head	sva_bonds;
+	struct list_head	sva_defunct;
 	bool			sva_used;
 };
 
@@ -199,6 +200,7 @@ static void *vfio_iommu_type1_open(unsigned long arg)
 	mutex_init(&iommu->lock);
 	INIT_LIST_HEAD(&iommu->sva_groups);
 	INIT_LIST_HEAD(&iommu->sva_bonds);
+	INIT_LIST_HEAD(&iommu->sva_defunct);
 
 	return iommu;
 }
@@ -259,8 +261,10 @@ static long vfio_iommu_type1_ioctl(void *iommu_data, unsigned int cmd,
 /*
  * The container's state as text, for tests that must show a failed call
  * changed nothing: the groups per domain, the SVA-enabled groups with
- * their devices in enable order, and the bonds in creation order with
- * their PASID, address space and bound devices in bind order.
+ * their devices in enable order, the live bonds in creation order with
+ * their PASID, address space and bound devices in bind order, and the
+ * defunct bonds (address space gone, PASID kept) in the order they went
+ * defunct.
  */
 size_t kpatch_type1_describe(void *iommu_data, char *buf, size_t len)
 {
@@ -298,6 +302,10 @@ size_t kpatch_type1_describe(void *iommu_data, char *buf, size_t len)
 			OUT(" %#x", sva_dev_sid(kshim_device_sva(h->sdev->dev)));
 		OUT(";");
 	}
+	list_for_each_entry(bond, &iommu->sva_defunct, next)
+		OUT(" defunct mm%llu pasid %u;",
+		    (unsigned long long)hmm_id(kshim_mm_hmm(bond->mn.mm)),
+		    bond->pasid);
 	mutex_unlock(&iommu->lock);
 #undef OUT
 	return n;

@@ -20,6 +20,7 @@
 
 #include "host/os.h"
 #include "host/platform.h"
+#include "pasid/pasid.h"
 #include "pasid/sva.h"
 #include "pasid/sva_linux.h"
 #include "pri/iopf.h"
@@ -865,6 +866,80 @@ static void test_sva(void **state)
 	exit_reap_put(u);
 }
 
+static bool pasid_used(uint32_t pasid)
+{
+	bool used;
+
+	kshim_model_lock();
+	used = pasid_in_use(kshim_pasids(F.k), pasid);
+	kshim_model_unlock();
+	return used;
+}
+
+/*
+ * 6.1's PASID lifetime: mm->pasid is freed with the mm_struct (the last
+ * mmdrop), not when the address space is torn down. Whoever holds
+ * mm_count keeps the PASID from every other mm: after the exit (the
+ * teardown, with no bond left), and after the last unbind of a bond that
+ * outlived the teardown.
+ */
+static void test_pasid_lives_with_mm_struct(void **state)
+{
+	struct sva_dev_params p = { .sid = 0x48, .pasid_bits = 20,
+				    .flags = SVA_DEV_PRI };
+	struct task_struct *t = spawn(1000), *u = spawn(1000), *v;
+	struct mm_struct *mm = get_task_mm(t), *mu = get_task_mm(u), *mv;
+	struct iommu_sva *h, *hu, *hv;
+	struct device *d;
+
+	(void)state;
+	d = kshim_add_device(F.k, &p, NULL);
+	assert_non_null(d);
+	assert_int_equal(iommu_dev_enable_feature(d, IOMMU_DEV_FEAT_IOPF), 0);
+	assert_int_equal(iommu_dev_enable_feature(d, IOMMU_DEV_FEAT_SVA), 0);
+
+	/* t: bound and unbound while alive, then exits; mm_count held */
+	h = iommu_sva_bind_device(d, mm, NULL);
+	assert_int_equal(iommu_sva_get_pasid(h), 1);
+	iommu_sva_unbind_device(h);
+	assert_true(pasid_used(1)); /* the live mm's */
+	mmgrab(mm);
+	mmput(mm);
+	exit_reap_put(t);
+	assert_int_equal(counts().mm_structs, 2);
+	assert_true(pasid_used(1)); /* torn down, but the mm_struct lives */
+
+	/* u: still bound when it exits; the unbind comes after teardown */
+	hu = iommu_sva_bind_device(d, mu, NULL);
+	assert_int_equal(iommu_sva_get_pasid(hu), 2);
+	mmgrab(mu);
+	mmput(mu);
+	exit_reap_put(u);
+	iommu_sva_unbind_device(hu);
+	assert_true(pasid_used(2));
+
+	/* a new mm gets neither */
+	v = spawn(1000);
+	mv = get_task_mm(v);
+	hv = iommu_sva_bind_device(d, mv, NULL);
+	assert_int_equal(iommu_sva_get_pasid(hv), 3);
+
+	/* the last mmdrop frees each */
+	mmdrop(mm);
+	assert_false(pasid_used(1));
+	assert_true(pasid_used(2));
+	mmdrop(mu);
+	assert_false(pasid_used(2));
+	assert_int_equal(counts().mm_structs, 1);
+
+	iommu_sva_unbind_device(hv);
+	mmput(mv);
+	exit_reap_put(v);
+	assert_false(pasid_used(3));
+	assert_int_equal(iommu_dev_disable_feature(d, IOMMU_DEV_FEAT_SVA), 0);
+	assert_int_equal(iommu_dev_disable_feature(d, IOMMU_DEV_FEAT_IOPF), 0);
+}
+
 struct dma_done {
 	unsigned n;
 	struct smmu_txn_result r;
@@ -1449,6 +1524,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sva, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pasid_lives_with_mm_struct,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iopf_lookup, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_domains, setup, teardown),

@@ -17,11 +17,13 @@
 
 #include "host/os.h"
 #include "host/platform.h"
+#include "host/smmu_drv.h"
 #include "pasid/pasid.h"
 #include "pasid/sva.h"
 #include "pasid/sva_linux.h"
 #include "kshim.h"
 #include "kvfio.h"
+#include "type1_shim.h"
 #include "vfio_bind_uapi.h"
 
 #define PAGE UINT64_C(0x1000)
@@ -150,6 +152,39 @@ static int unbind_self(int c)
 static int unbind_pid(int c, int pid)
 {
 	return do_bind(c, VFIO_IOMMU_UNBIND, VFIO_IOMMU_BIND_PID, pid, NULL);
+}
+
+/* VFIO_IOMMU_UNBIND naming the bond by its PASID; @pasid must not be
+ * written back. */
+static int unbind_pasid(int c, uint32_t pasid)
+{
+	struct vfio_iommu_type1_bind b = {
+		.argsz = sizeof(b), .flags = VFIO_IOMMU_BIND_PASID,
+		.pasid = pasid,
+	};
+	int ret = xioctl(c, VFIO_IOMMU_UNBIND, (unsigned long)&b);
+
+	assert_int_equal(b.pasid, pasid);
+	return ret;
+}
+
+/* The container's state (type1_shim.c's description). */
+static const char *describe(int c)
+{
+	static char buf[512];
+
+	kpatch_type1_describe(kvfio_iommu_data(c), buf, sizeof(buf));
+	return buf;
+}
+
+static bool pasid_used(uint32_t pasid)
+{
+	bool used;
+
+	kshim_model_lock();
+	used = pasid_in_use(kshim_pasids(F->k), pasid);
+	kshim_model_unlock();
+	return used;
 }
 
 /* --- the machine's side --- */
@@ -718,9 +753,11 @@ static void test_release_with_bonds(void **state)
 	put_task_struct(other);
 }
 
-/* 5, review point 6: exit while bound. The exit notification removes
- * the entry (found by its bond), DMA after exit cannot reach the freed
- * or reused pages, unbinding the dead PID is -ESRCH, nothing leaks. */
+/* 5, review point 6: exit while bound. The exit notification (found
+ * through the bond's notifier) unbinds the devices, so DMA after exit
+ * cannot reach the freed or reused pages; the bond stays, defunct, with
+ * its PASID; unbinding the dead PID is -ESRCH; unbinding the PASID
+ * frees it; nothing leaks. */
 static void test_exit_while_bound(void **state)
 {
 	struct task_struct *me = spawn(1000), *victim = spawn(1000), *next;
@@ -741,12 +778,16 @@ static void test_exit_while_bound(void **state)
 	pid = kshim_task_pid(victim);
 	kshim_exit(victim);
 	/* release() ran at the last mmput: the bond is gone from the
-	 * container and from the device, the other bond untouched */
+	 * device, the other bond untouched; the container keeps it,
+	 * defunct, and with it the PASID */
 	assert_int_equal(nr_bonds(b.d), 1);
 	assert_dma_faults(0x10, pv, va);
 	assert_int_equal(F->last.event_id, EVID_C_BAD_CD);
 	kshim_flush_work();
-	assert_false(pasid_in_use(kshim_pasids(F->k), pv));
+	assert_true(pasid_used(pv));
+	assert_string_equal(describe(b.c),
+			    "domain: g1; sva g1: 0x10; bond mm1 pasid 1: 0x10; "
+			    "defunct mm2 pasid 2;");
 
 	assert_int_equal(unbind_pid(b.c, pid), ESRCH); /* zombie */
 	assert_int_equal(kshim_reap(victim), 0);
@@ -773,6 +814,10 @@ static void test_exit_while_bound(void **state)
 	cpu_read(next, va2, page, sizeof(page));
 	assert_memory_equal(page, zero, sizeof(page));
 
+	/* only the PASID names the defunct bond */
+	assert_int_equal(unbind_pasid(b.c, pv), 0);
+	assert_false(pasid_used(pv));
+	assert_int_equal(unbind_pasid(b.c, pv), ESRCH);
 	assert_int_equal(unbind_self(b.c), 0);
 	box_close(&b);
 	kshim_exit(next);
@@ -841,11 +886,14 @@ static void test_release_waits_after_unbind(void **state)
 	put_task_struct(me);
 }
 
-/* The last bond going away at exit disables SVA on the devices. */
+/* The last live bond going defunct at exit disables SVA on the devices;
+ * the defunct bond keeps its notifier (and the mm_struct) until the
+ * container's release, which frees it and the PASID. */
 static void test_exit_last_bond_disables(void **state)
 {
 	struct task_struct *me = spawn(1000);
 	struct kshim_counts c;
+	char log[256];
 	struct box b;
 
 	(void)state;
@@ -853,13 +901,27 @@ static void test_exit_last_bond_disables(void **state)
 	box_open(&b);
 	assert_int_equal(bind_self(b.c, NULL), 0);
 	kshim_set_current(NULL);
+	kshim_log_reset();
 	kshim_exit(me);
+	log_now(log, sizeof(log));
+	/* release(): the devices, then SVA; no notifier put */
+	assert_string_equal(log, "unbind:10 sva-:10 iopf-:10");
 	assert_int_equal(features(b.d), 0);
 	kshim_flush_work();
 	kshim_counts(&c);
-	assert_int_equal(c.notifiers, 0);
+	assert_int_equal(c.notifiers, 1);
+	assert_int_equal(c.mm_structs, 1); /* the exited process's */
 	assert_int_equal(c.sva_handles, 0);
+	assert_true(pasid_used(1));
+	assert_string_equal(describe(b.c), "domain: g1; defunct mm1 pasid 1;");
+	kshim_log_reset();
 	box_close(&b);
+	log_now(log, sizeof(log));
+	assert_string_equal(log, "mn-");
+	kshim_counts(&c);
+	assert_int_equal(c.notifiers, 0);
+	assert_int_equal(c.mm_structs, 0);
+	assert_false(pasid_used(1));
 	put_task_struct(me);
 }
 
@@ -931,8 +993,16 @@ static void test_exec(void **state)
 
 	va = user_buf(me, 1, 2);
 	assert_int_equal(bind_self(b.c, &after), 0);
+	/* the old image's bond is defunct and keeps its PASID */
+	assert_int_equal(before, 1);
+	assert_int_equal(after, 2);
 	assert_dma_reaches(0x10, after, me, va);
+	assert_string_equal(describe(b.c), "domain: g1; sva g1: 0x10; "
+			    "bond mm2 pasid 2: 0x10; defunct mm1 pasid 1;");
 	assert_int_equal(unbind_self(b.c), 0);
+	assert_int_equal(unbind_pasid(b.c, before), 0);
+	assert_false(pasid_used(before));
+	assert_true(pasid_used(after)); /* the live mm's, for its life */
 	box_close(&b);
 	put_task_struct(me);
 }
@@ -1061,6 +1131,269 @@ static void test_partial_enable_rolls_back(void **state)
 	put_task_struct(me);
 }
 
+/* --- issue 10: PASIDs outlive their address space --- */
+
+/* Drop the event records nobody consumed yet. */
+static void events_drain(void)
+{
+	uint64_t rec[4];
+
+	kshim_model_lock();
+	while (hsmmu_pop_event(kshim_platform(F->k)->drv, rec))
+		;
+	kshim_model_unlock();
+}
+
+/* The next event record; false if there is none. */
+static bool event_pop(uint64_t rec[4])
+{
+	bool got;
+
+	kshim_model_lock();
+	got = hsmmu_pop_event(kshim_platform(F->k)->drv, rec);
+	kshim_model_unlock();
+	return got;
+}
+
+/* Issue 10: A exits while bound; B, binding next, gets another PASID;
+ * the device, which nobody stopped, keeps writing with A's PASID at the
+ * very VA where B's buffer now is: C_BAD_CD for SubstreamID p, and B's
+ * memory is untouched. Once the container unbinds A's PASID, the next
+ * process may get it. */
+static void test_pasid_not_reused_after_exit(void **state)
+{
+	struct task_struct *me = spawn(1000), *a = spawn(1000), *b, *c;
+	uint64_t va_a = user_buf(a, 1, 0xA1), va_b, va_c, rec[4];
+	uint8_t page[PAGE], want[PAGE], out[64];
+	uint32_t pa = 0, pb = 0, pc = 0;
+	struct smmu_txn_result r;
+	struct box bx;
+
+	(void)state;
+	kshim_set_current(me);
+	box_open(&bx);
+	assert_int_equal(bind_pid(bx.c, kshim_task_pid(a), &pa), 0);
+	assert_int_equal(pa, 1);
+	assert_dma_reaches(0x10, pa, a, va_a);
+
+	kshim_exit(a);
+	assert_int_equal(kshim_reap(a), 0);
+	put_task_struct(a);
+	kshim_flush_work();
+	assert_int_equal(nr_bonds(bx.d), 0);
+	assert_true(pasid_used(pa));
+	assert_string_equal(describe(bx.c), "domain: g1; defunct mm2 pasid 1;");
+
+	b = spawn(1000);
+	va_b = user_buf(b, 1, 0xB2);
+	assert_int_equal(va_b, va_a);
+	assert_int_equal(bind_pid(bx.c, kshim_task_pid(b), &pb), 0);
+	assert_int_equal(pb, 2);
+
+	events_drain();
+	memset(out, 0xEE, sizeof(out));
+	r = dev_write(0x10, pa, va_b, out, sizeof(out));
+	assert_int_equal(r.resp, SMMU_RESP_ABORT);
+	assert_int_equal(r.event_id, EVID_C_BAD_CD);
+	assert_true(r.event_recorded);
+	assert_true(event_pop(rec));
+	/* StreamID 0x10, SubstreamID pa, SSV, C_BAD_CD */
+	assert_int_equal(rec[0], UINT64_C(0x10) << 32 | (uint64_t)pa << 12 |
+				 1u << 11 | EVID_C_BAD_CD);
+	assert_int_equal(rec[1], 0);
+	assert_int_equal(rec[2], 0);
+	assert_int_equal(rec[3], 0);
+	assert_false(event_pop(rec));
+	memset(want, 0xB2, sizeof(want));
+	cpu_read(b, va_b, page, sizeof(page));
+	assert_memory_equal(page, want, sizeof(page));
+	assert_dma_reaches(0x10, pb, b, va_b + 128);
+
+	/* the container gives A's PASID back: the next bind may get it */
+	assert_int_equal(unbind_pasid(bx.c, pa), 0);
+	assert_false(pasid_used(pa));
+	assert_string_equal(describe(bx.c), "domain: g1; sva g1: 0x10; "
+			    "bond mm3 pasid 2: 0x10;");
+	c = spawn(1000);
+	va_c = user_buf(c, 1, 0xC3);
+	assert_int_equal(bind_pid(bx.c, kshim_task_pid(c), &pc), 0);
+	assert_int_equal(pc, pa);
+	assert_dma_reaches(0x10, pc, c, va_c);
+	cpu_read(b, va_b, page, sizeof(page));
+	assert_memory_equal(page, want, 128);
+
+	assert_int_equal(unbind_pid(bx.c, kshim_task_pid(b)), 0);
+	assert_int_equal(unbind_pid(bx.c, kshim_task_pid(c)), 0);
+	box_close(&bx);
+	put_task_struct(b);
+	put_task_struct(c);
+	put_task_struct(me);
+}
+
+/* Issue 10: exhaustion. A device of 2 PASID bits can use PASIDs 1..3;
+ * three processes take them all. Their exit gives none back (the bonds
+ * are defunct), so every new process still gets -ENOSPC until the
+ * container unbinds a PASID: the next bind gets exactly that one. The
+ * container's release gives back the rest. */
+static void test_pasid_exhaustion(void **state)
+{
+	struct iommu_group *g = kshim_group_create(F->k, 1);
+	struct task_struct *me = spawn(1000), *t[3], *late, *later;
+	struct device *d;
+	uint32_t p;
+	int c, gfd;
+
+	(void)state;
+	assert_non_null(g);
+	d = add_dev(0x10, 2, SVA_DEV_PRI, g);
+	kshim_set_current(me);
+	c = open_container();
+	assert_int_equal(add_group(c, 1, &gfd), 0);
+	set_iommu(c);
+	for (unsigned i = 0; i < 3; i++) {
+		t[i] = spawn(1000);
+		assert_int_equal(bind_pid(c, kshim_task_pid(t[i]), &p), 0);
+		assert_int_equal(p, i + 1);
+	}
+	late = spawn(1000);
+	assert_int_equal(bind_pid(c, kshim_task_pid(late), &p), ENOSPC);
+	assert_int_equal(p, 0xdeadbeef);
+
+	for (unsigned i = 0; i < 3; i++) {
+		kshim_exit(t[i]);
+		assert_int_equal(kshim_reap(t[i]), 0);
+		put_task_struct(t[i]);
+	}
+	kshim_flush_work();
+	assert_int_equal(nr_bonds(d), 0);
+	assert_int_equal(features(d), 0); /* no live bond */
+	assert_int_equal(pasid_count(kshim_pasids(F->k)), 3);
+	assert_string_equal(describe(c), "domain: g1; defunct mm2 pasid 1; "
+			    "defunct mm3 pasid 2; defunct mm4 pasid 3;");
+	assert_int_equal(bind_pid(c, kshim_task_pid(late), &p), ENOSPC);
+	assert_int_equal(bind_self(c, &p), ENOSPC);
+	assert_int_equal(features(d), 0); /* the failed binds undid it */
+
+	assert_int_equal(unbind_pasid(c, 2), 0);
+	assert_int_equal(bind_pid(c, kshim_task_pid(late), &p), 0);
+	assert_int_equal(p, 2);
+	assert_int_equal(nr_bonds(d), 1);
+	later = spawn(1000);
+	assert_int_equal(bind_pid(c, kshim_task_pid(later), &p), ENOSPC);
+	assert_string_equal(describe(c), "domain: g1; sva g1: 0x10; "
+			    "bond mm5 pasid 2: 0x10; defunct mm2 pasid 1; "
+			    "defunct mm4 pasid 3;");
+
+	assert_int_equal(kvfio_close(gfd), 0);
+	assert_int_equal(kvfio_close(c), 0);
+	/* only the live process keeps its PASID (6.1: for its mm's life) */
+	assert_int_equal(pasid_count(kshim_pasids(F->k)), 1);
+	assert_true(pasid_used(2));
+	put_task_struct(late);
+	put_task_struct(later);
+	put_task_struct(me);
+}
+
+/* Issue 10: VFIO_IOMMU_UNBIND by PASID. A PASID that names no bond of
+ * this container (another container's, 0, never allocated, out of
+ * range) is -ESRCH; VFIO_IOMMU_BIND_PASID with VFIO_IOMMU_BIND_PID or a
+ * PID, with an unknown bit, or on VFIO_IOMMU_BIND is -EINVAL; nothing
+ * changes then. A live bond may be unbound by PASID, with no ptrace
+ * check; its mm keeps the PASID, so binding it again returns the same. */
+static void test_unbind_by_pasid(void **state)
+{
+	struct task_struct *me = spawn(1000), *other = spawn(1000);
+	struct task_struct *stranger = spawn(2000), *root = spawn(0);
+	struct device *d2 = dev_in_group(2, 0x11, SVA_DEV_PRI);
+	uint64_t va = user_buf(me, 1, 0x33);
+	struct vfio_iommu_type1_bind raw;
+	uint32_t pm = 0, po = 0, ps = 0, p = 0;
+	char before[512];
+	struct box b;
+	int c2, g2;
+
+	(void)state;
+	kshim_set_current(me);
+	box_open(&b);
+	assert_int_equal(bind_self(b.c, &pm), 0);
+	assert_int_equal(pm, 1);
+	c2 = open_container();
+	assert_int_equal(add_group(c2, 2, &g2), 0);
+	set_iommu(c2);
+	assert_int_equal(bind_pid(c2, kshim_task_pid(other), &po), 0);
+	assert_int_equal(po, 2);
+	snprintf(before, sizeof(before), "%s", describe(b.c));
+	assert_string_equal(before, "domain: g1; sva g1: 0x10; "
+				    "bond mm1 pasid 1: 0x10;");
+
+	assert_int_equal(unbind_pasid(b.c, po), ESRCH); /* c2's */
+	assert_int_equal(unbind_pasid(b.c, 0), ESRCH);
+	assert_int_equal(unbind_pasid(b.c, 3), ESRCH);
+	assert_int_equal(unbind_pasid(b.c, IOMMU_PASID_INVALID), ESRCH);
+
+	assert_int_equal(do_bind(b.c, VFIO_IOMMU_UNBIND, VFIO_IOMMU_BIND_PASID |
+				 VFIO_IOMMU_BIND_PID, kshim_task_pid(me), NULL),
+			 EINVAL);
+	raw = (struct vfio_iommu_type1_bind){ .argsz = sizeof(raw),
+		.flags = VFIO_IOMMU_BIND_PASID, .pasid = pm,
+		.pid = kshim_task_pid(me) };
+	assert_int_equal(xioctl(b.c, VFIO_IOMMU_UNBIND, (unsigned long)&raw),
+			 EINVAL);
+	raw.flags = VFIO_IOMMU_BIND_PASID | VFIO_IOMMU_BIND_PID;
+	raw.pid = 0;
+	assert_int_equal(xioctl(b.c, VFIO_IOMMU_UNBIND, (unsigned long)&raw),
+			 EINVAL);
+	raw.flags = VFIO_IOMMU_BIND_PASID | 1u << 2;
+	assert_int_equal(xioctl(b.c, VFIO_IOMMU_UNBIND, (unsigned long)&raw),
+			 EINVAL);
+	raw.flags = VFIO_IOMMU_BIND_PASID;
+	raw.argsz = 15;
+	assert_int_equal(xioctl(b.c, VFIO_IOMMU_UNBIND, (unsigned long)&raw),
+			 EINVAL);
+	/* the flag belongs to UNBIND only */
+	assert_int_equal(do_bind(b.c, VFIO_IOMMU_BIND, VFIO_IOMMU_BIND_PASID,
+				 0, &p), EINVAL);
+	assert_int_equal(p, 0xdeadbeef);
+	assert_int_equal(do_bind(c2, VFIO_IOMMU_BIND, VFIO_IOMMU_BIND_PASID,
+				 0, &p), EINVAL);
+	assert_int_equal(xioctl(b.c, VFIO_IOMMU_UNBIND, 8), EFAULT);
+	assert_string_equal(describe(b.c), before);
+	assert_int_equal(nr_bonds(b.d), 1);
+	assert_int_equal(nr_bonds(d2), 1);
+
+	/* a live bond, by PASID: unbound, the PASID stays with the mm */
+	assert_int_equal(unbind_pasid(b.c, pm), 0);
+	assert_int_equal(nr_bonds(b.d), 0);
+	assert_int_equal(features(b.d), 0);
+	assert_dma_faults(0x10, pm, va);
+	assert_true(pasid_used(pm));
+	assert_int_equal(unbind_pasid(b.c, pm), ESRCH);
+	assert_int_equal(unbind_self(b.c), ESRCH);
+	assert_int_equal(bind_self(b.c, &p), 0);
+	assert_int_equal(p, pm);
+	assert_dma_reaches(0x10, pm, me, va);
+
+	/* no ptrace check: the bond is the container's */
+	kshim_set_current(root);
+	assert_int_equal(bind_pid(b.c, kshim_task_pid(stranger), &ps), 0);
+	assert_int_equal(ps, 3);
+	kshim_set_current(me);
+	assert_int_equal(unbind_pid(b.c, kshim_task_pid(stranger)), EPERM);
+	assert_int_equal(unbind_pasid(b.c, ps), 0);
+	assert_int_equal(nr_bonds(b.d), 1);
+
+	assert_int_equal(unbind_pasid(c2, po), 0);
+	assert_int_equal(nr_bonds(d2), 0);
+	assert_int_equal(unbind_self(b.c), 0);
+	assert_int_equal(kvfio_close(g2), 0);
+	assert_int_equal(kvfio_close(c2), 0);
+	box_close(&b);
+	put_task_struct(me);
+	put_task_struct(other);
+	put_task_struct(stranger);
+	put_task_struct(root);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1085,6 +1418,9 @@ int main(void)
 		T(test_partial_enable_rolls_back),
 		T(test_release_order_with_groups),
 		T(test_release_waits_after_unbind),
+		T(test_pasid_not_reused_after_exit),
+		T(test_pasid_exhaustion),
+		T(test_unbind_by_pasid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

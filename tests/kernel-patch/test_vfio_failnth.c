@@ -18,9 +18,18 @@
  * One exception, from Linux 6.1 itself: the first bind of an address
  * space gives it a PASID for the rest of its life (mm->pasid, freed with
  * the mm), so a failure after that point may leave that one PASID
- * allocated. The sweep accepts it only if it is this process's and is
- * freed when the process exits. The variant where the process already
- * has its PASID requires the allocator to be exactly unchanged.
+ * allocated. The sweep accepts it only if it is this process's: once the
+ * process has exited, the bond the repeated call made holds it (defunct)
+ * and VFIO_IOMMU_UNBIND by PASID frees it. The variant where the process
+ * already has its PASID requires the allocator to be exactly unchanged.
+ *
+ * Paths with defunct bonds (a bound process exited: its devices are
+ * unbound, the bond keeps the PASID) are swept too: unbind by PASID of a
+ * live and of a defunct bond, a first live bond beside a defunct one, a
+ * group attach (defunct bonds are not replayed), and, as teardown paths,
+ * detach, container release, and the exit that makes the last live bond
+ * defunct. Each successful path must also leave the exact container
+ * state listed in after_success[].
  *
  * Under ASan (./dev.sh test) every failure path is also checked for
  * leaks and use-after-free.
@@ -56,7 +65,14 @@ enum op {
 	OP_ATTACH,          /* a group joins a container with two bonds */
 	OP_DETACH,          /* a group with bonds leaves */
 	OP_RELEASE,         /* the last group leaves: container release */
-	OP_EXIT,            /* a bound process exits */
+	OP_EXIT,            /* a bound process exits: its bond goes defunct */
+	OP_UNBIND_PASID,    /* unbind a live bond by PASID */
+	OP_UNBIND_DEFUNCT,  /* unbind a defunct bond by PASID */
+	OP_BIND_DEFUNCT,    /* first live bond beside a defunct one */
+	OP_ATTACH_DEFUNCT,  /* group attach, two live bonds and a defunct */
+	OP_DETACH_DEFUNCT,  /* group detach, a live and a defunct bond */
+	OP_RELEASE_DEFUNCT, /* container release, a live and a defunct bond */
+	OP_EXIT_LAST,       /* the last live bond goes defunct */
 	OP_NR
 };
 
@@ -64,6 +80,50 @@ static const char *const op_names[OP_NR] = {
 	"bind (first bond, fresh mm)", "bind (first bond, mm has a PASID)",
 	"bind (second bond)", "bind (foreign pid)", "unbind", "group attach",
 	"group detach", "container release", "process exit",
+	"unbind by PASID (live)", "unbind by PASID (defunct)",
+	"bind (beside a defunct bond)", "group attach (with a defunct bond)",
+	"group detach (with a defunct bond)",
+	"container release (with a defunct bond)",
+	"process exit (last live bond)",
+};
+
+/*
+ * The container after the path succeeded, when the path is about defunct
+ * bonds. me is mm1, other mm2, third mm3; other's PASID is 1, me's 2,
+ * third's 3 (bound in that order).
+ */
+static const char *const after_success[OP_NR] = {
+	[OP_EXIT] = "domain: g1 g2; sva g1: 0x10; sva g2: 0x11; "
+		    "bond mm1 pasid 2: 0x10 0x11; defunct mm2 pasid 1;",
+	[OP_UNBIND_PASID] = "domain: g1 g2; sva g1: 0x10; sva g2: 0x11; "
+			    "bond mm2 pasid 1: 0x10 0x11;",
+	[OP_UNBIND_DEFUNCT] = "domain: g1 g2; sva g1: 0x10; sva g2: 0x11; "
+			      "bond mm1 pasid 2: 0x10 0x11;",
+	[OP_BIND_DEFUNCT] = "domain: g1 g2; sva g1: 0x10; sva g2: 0x11; "
+			    "bond mm1 pasid 2: 0x10 0x11; "
+			    "defunct mm2 pasid 1;",
+	[OP_ATTACH_DEFUNCT] = "domain: g3 g1 g2; sva g1: 0x10; sva g2: 0x11; "
+			      "sva g3: 0x12; bond mm2 pasid 1: 0x10 0x11 0x12; "
+			      "bond mm1 pasid 2: 0x10 0x11 0x12; "
+			      "defunct mm3 pasid 3;",
+	[OP_DETACH_DEFUNCT] = "domain: g1; sva g1: 0x10; "
+			      "bond mm1 pasid 2: 0x10; defunct mm2 pasid 1;",
+	[OP_RELEASE_DEFUNCT] = "(no iommu)",
+	[OP_EXIT_LAST] = "domain: g1 g2; defunct mm2 pasid 1;",
+};
+
+/* And the PASIDs 1..3 allocated right after it returned (bit n: PASID
+ * n), before any grace period: a defunct bond's is, until it is unbound
+ * or the container released. */
+static const unsigned pasids_after[OP_NR] = {
+	[OP_EXIT] = 0x6,
+	[OP_UNBIND_PASID] = 0x6,    /* the live mm keeps its PASID */
+	[OP_UNBIND_DEFUNCT] = 0x4,  /* free when the call returns */
+	[OP_BIND_DEFUNCT] = 0x6,
+	[OP_ATTACH_DEFUNCT] = 0xe,
+	[OP_DETACH_DEFUNCT] = 0x6,
+	[OP_RELEASE_DEFUNCT] = 0x4,
+	[OP_EXIT_LAST] = 0x2,
 };
 
 struct world {
@@ -87,6 +147,16 @@ struct snap {
 static int xioctl(int fd, unsigned long req, unsigned long arg)
 {
 	return kvfio_ioctl(fd, req, arg) < 0 ? errno : 0;
+}
+
+static int unbind_pasid(struct world *w, uint32_t pasid)
+{
+	struct vfio_iommu_type1_bind b = {
+		.argsz = sizeof(b), .flags = VFIO_IOMMU_BIND_PASID,
+		.pasid = pasid,
+	};
+
+	return xioctl(w->c, VFIO_IOMMU_UNBIND, (unsigned long)&b);
 }
 
 static int bind_op(struct world *w, unsigned long req, struct task_struct *t,
@@ -215,13 +285,31 @@ static void prepare(struct world *w, enum op op)
 	case OP_DETACH:
 	case OP_RELEASE:
 	case OP_EXIT:
+	case OP_UNBIND_PASID:
+	case OP_UNBIND_DEFUNCT:
+	case OP_DETACH_DEFUNCT:
+	case OP_RELEASE_DEFUNCT:
 		assert_int_equal(bind_op(w, VFIO_IOMMU_BIND, w->other, true), 0);
 		assert_int_equal(bind_op(w, VFIO_IOMMU_BIND, w->me, false), 0);
+		break;
+	case OP_BIND_DEFUNCT:
+	case OP_EXIT_LAST:
+		assert_int_equal(bind_op(w, VFIO_IOMMU_BIND, w->other, true), 0);
+		break;
+	case OP_ATTACH_DEFUNCT:
+		assert_int_equal(bind_op(w, VFIO_IOMMU_BIND, w->other, true), 0);
+		assert_int_equal(bind_op(w, VFIO_IOMMU_BIND, w->me, false), 0);
+		assert_int_equal(bind_op(w, VFIO_IOMMU_BIND, w->third, true), 0);
+		kshim_exit(w->third);
 		break;
 	default:
 		fail();
 	}
-	if (op == OP_RELEASE)
+	/* other's bond goes defunct */
+	if (op == OP_UNBIND_DEFUNCT || op == OP_BIND_DEFUNCT ||
+	    op == OP_DETACH_DEFUNCT || op == OP_RELEASE_DEFUNCT)
+		kshim_exit(w->other);
+	if (op == OP_RELEASE || op == OP_RELEASE_DEFUNCT)
 		assert_int_equal(xioctl(w->g[1], VFIO_GROUP_UNSET_CONTAINER, 0),
 				 0);
 	kshim_set_current(w->me);
@@ -236,6 +324,7 @@ static int run(struct world *w, enum op op)
 	case OP_BIND_FIRST:
 	case OP_BIND_FIRST_HELD:
 	case OP_BIND_SECOND:
+	case OP_BIND_DEFUNCT:
 		ret = bind_op(w, VFIO_IOMMU_BIND, w->me, false);
 		break;
 	case OP_BIND_FOREIGN:
@@ -244,16 +333,26 @@ static int run(struct world *w, enum op op)
 	case OP_UNBIND:
 		ret = bind_op(w, VFIO_IOMMU_UNBIND, w->me, false);
 		break;
+	case OP_UNBIND_PASID:
+		ret = unbind_pasid(w, 2); /* me's */
+		break;
+	case OP_UNBIND_DEFUNCT:
+		ret = unbind_pasid(w, 1); /* other's */
+		break;
 	case OP_ATTACH:
+	case OP_ATTACH_DEFUNCT:
 		ret = set_container(w, 2);
 		break;
 	case OP_DETACH:
+	case OP_DETACH_DEFUNCT:
 		ret = xioctl(w->g[1], VFIO_GROUP_UNSET_CONTAINER, 0);
 		break;
 	case OP_RELEASE:
+	case OP_RELEASE_DEFUNCT:
 		ret = xioctl(w->g[0], VFIO_GROUP_UNSET_CONTAINER, 0);
 		break;
 	case OP_EXIT:
+	case OP_EXIT_LAST:
 		kshim_exit(w->other);
 		break;
 	default:
@@ -315,6 +414,7 @@ static struct task_struct *bound_task(struct world *w, enum op op)
 	switch (op) {
 	case OP_BIND_FIRST:
 	case OP_BIND_SECOND:
+	case OP_BIND_DEFUNCT:
 		return w->me;
 	case OP_BIND_FOREIGN:
 		return w->third;
@@ -323,8 +423,19 @@ static struct task_struct *bound_task(struct world *w, enum op op)
 	}
 }
 
+static bool pasid_used(struct world *w, uint32_t pasid)
+{
+	bool used;
+
+	kshim_model_lock();
+	used = pasid_in_use(kshim_pasids(w->k), pasid);
+	kshim_model_unlock();
+	return used;
+}
+
 /* A PASID the failure left must be the bound process's lifetime PASID:
- * its exit frees it. */
+ * after its exit, the bond the repeated call made holds it, defunct, and
+ * unbinding that PASID frees it. */
 static void assert_extra_pasid_is_its(struct world *w, struct task_struct *t,
 				      const struct snap *a,
 				      const struct snap *b)
@@ -338,7 +449,26 @@ static void assert_extra_pasid_is_its(struct world *w, struct task_struct *t,
 		return;
 	kshim_exit(t);
 	kshim_flush_work();
-	assert_false(pasid_in_use(kshim_pasids(w->k), (uint32_t)extra));
+	assert_true(pasid_used(w, (uint32_t)extra));
+	assert_int_equal(unbind_pasid(w, (uint32_t)extra), 0);
+	assert_false(pasid_used(w, (uint32_t)extra));
+}
+
+static void assert_after_success(struct world *w, enum op op)
+{
+	char now[1024];
+
+	if (!after_success[op])
+		return;
+	for (uint32_t p = 1; p <= 3; p++)
+		if (pasid_used(w, p) != !!(pasids_after[op] & 1u << p))
+			fail_msg("%s: PASID %u %s after success", op_names[op],
+				 p, pasid_used(w, p) ? "allocated" : "free");
+	kshim_flush_work();
+	kpatch_type1_describe(kvfio_iommu_data(w->c), now, sizeof(now));
+	if (strcmp(now, after_success[op]) != 0)
+		fail_msg("%s: after success:\n  want %s\n  got  %s",
+			 op_names[op], after_success[op], now);
 }
 
 static unsigned sweep(enum op op)
@@ -364,18 +494,21 @@ static unsigned sweep(enum op op)
 			 n, fired ? kshim_fault_site_name(site) : "none");
 		if (!fired) {
 			assert_int_equal(ret, 0);
+			assert_after_success(&w, op);
 			world_destroy(&w);
 			break;
 		}
 		fired_total++;
-		if (op == OP_DETACH || op == OP_RELEASE || op == OP_EXIT) {
+		if (op == OP_DETACH || op == OP_RELEASE || op == OP_EXIT ||
+		    op == OP_DETACH_DEFUNCT || op == OP_RELEASE_DEFUNCT ||
+		    op == OP_EXIT_LAST) {
 			/* void paths: nothing may fail on the way down */
 			fail_msg("%s: a teardown path reached a fault point", what);
 		}
 		/* type1 reports a failed domain allocation as -EIO */
 		if (ret != expected_errno(site) &&
-		    !(op == OP_ATTACH && site == KSHIM_FAULT_ALLOC &&
-		      ret == EIO))
+		    !((op == OP_ATTACH || op == OP_ATTACH_DEFUNCT) &&
+		      site == KSHIM_FAULT_ALLOC && ret == EIO))
 			fail_msg("%s: returned %d, expected %d", what, ret,
 				 expected_errno(site));
 		snapshot(&w, &after);
@@ -444,6 +577,37 @@ static void test_teardown_paths(void **state)
 	assert_int_equal(sweep(OP_EXIT), 0);
 }
 
+static void test_unbind_pasid(void **state)
+{
+	(void)state;
+	/* copy_from_user only; removing a defunct bond, and waiting for
+	 * its notifier to be freed, has no fault point */
+	assert_int_equal(sweep(OP_UNBIND_PASID), 1);
+	assert_int_equal(sweep(OP_UNBIND_DEFUNCT), 1);
+}
+
+static void test_bind_beside_defunct(void **state)
+{
+	(void)state;
+	/* as the container's first bond: the defunct one enabled nothing */
+	assert_int_equal(sweep(OP_BIND_DEFUNCT), 1 + 2 * 4 + 2 + 2 * 2 + 1);
+}
+
+static void test_attach_with_defunct(void **state)
+{
+	(void)state;
+	/* as OP_ATTACH: the defunct bond is not replayed */
+	assert_int_equal(sweep(OP_ATTACH_DEFUNCT), 1 + 3 + 4 + 2 * 2);
+}
+
+static void test_teardown_paths_defunct(void **state)
+{
+	(void)state;
+	assert_int_equal(sweep(OP_DETACH_DEFUNCT), 0);
+	assert_int_equal(sweep(OP_RELEASE_DEFUNCT), 0);
+	assert_int_equal(sweep(OP_EXIT_LAST), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +618,10 @@ int main(void)
 		cmocka_unit_test(test_unbind),
 		cmocka_unit_test(test_attach),
 		cmocka_unit_test(test_teardown_paths),
+		cmocka_unit_test(test_unbind_pasid),
+		cmocka_unit_test(test_bind_beside_defunct),
+		cmocka_unit_test(test_attach_with_defunct),
+		cmocka_unit_test(test_teardown_paths_defunct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,10 @@
 /*
  * Races in the VFIO bind patch: threads binding and unbinding while a
  * bound process exits, a group is detached and attached again, or the
- * container is released. Run under ThreadSanitizer by ./dev.sh test
- * (label "threads"), and under ASan with the rest of the suite.
+ * container is released; and the exit that makes a bond defunct racing
+ * with VFIO_IOMMU_UNBIND by PASID and with the container's release. Run
+ * under ThreadSanitizer by ./dev.sh test (label "threads"), and under
+ * ASan with the rest of the suite.
  *
  * Each round starts the threads together on a barrier and lets the
  * disturbing thread act after a round-dependent number of spins, so the
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pasid/pasid.h"
 #include "pasid/sva.h"
 #include "kshim.h"
 #include "kvfio.h"
@@ -35,7 +38,8 @@ struct world {
 	struct task_struct *root, *me, *victim;
 	int c, g1, g2;
 	pthread_barrier_t start;
-	unsigned delay;
+	unsigned delay, delay2;
+	uint32_t pasid;          /* the victim's, for unbind by PASID */
 	atomic_uint bound, unbound;
 	atomic_int bad_errno; /* first unexpected result seen by a thread */
 };
@@ -69,7 +73,7 @@ static void spin(unsigned n)
 		;
 }
 
-static void world_create(struct world *w, unsigned delay)
+static void world_create_n(struct world *w, unsigned delay, unsigned nthreads)
 {
 	struct kshim_config cfg = { .preset = "full" };
 	struct sva_dev_params p1 = { .sid = 0x10, .pasid_bits = 20,
@@ -99,7 +103,12 @@ static void world_create(struct world *w, unsigned delay)
 	assert_int_equal(xioctl(w->g2, VFIO_GROUP_SET_CONTAINER,
 				(unsigned long)&w->c), 0);
 	assert_int_equal(xioctl(w->c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), 0);
-	assert_int_equal(pthread_barrier_init(&w->start, NULL, 2), 0);
+	assert_int_equal(pthread_barrier_init(&w->start, NULL, nthreads), 0);
+}
+
+static void world_create(struct world *w, unsigned delay)
+{
+	world_create_n(w, delay, 2);
 }
 
 /* Nothing bound, SVA off, nothing leaked. */
@@ -202,6 +211,58 @@ static void *releaser(void *arg)
 	return NULL;
 }
 
+/* Unbind the victim's bond by PASID once, after delay2 spins: whether
+ * the bond is still live or already defunct, it is there until this or
+ * the container's release removes it. A second call finds nothing. */
+static void *pasid_unbinder(void *arg)
+{
+	struct world *w = arg;
+	struct vfio_iommu_type1_bind b = {
+		.argsz = sizeof(b), .flags = VFIO_IOMMU_BIND_PASID,
+		.pasid = w->pasid,
+	};
+	int r;
+
+	kshim_set_current(w->me);
+	pthread_barrier_wait(&w->start);
+	spin(w->delay2);
+	r = xioctl(w->c, VFIO_IOMMU_UNBIND, (unsigned long)&b);
+	/* ESRCH or EINVAL: the container's release came first (its bonds
+	 * removed, then its IOMMU driver gone) */
+	if (r != 0 && r != ESRCH && r != EINVAL)
+		report(w, r);
+	if (r == 0)
+		atomic_fetch_add(&w->unbound, 1);
+	r = xioctl(w->c, VFIO_IOMMU_UNBIND, (unsigned long)&b);
+	if (r != ESRCH && r != EINVAL)
+		report(w, r ? r : -2);
+	return NULL;
+}
+
+static void run_three(struct world *w, void *(*a)(void *), void *(*b)(void *),
+		      void *(*c)(void *))
+{
+	pthread_t ta, tb, tc;
+
+	assert_int_equal(pthread_create(&ta, NULL, a, w), 0);
+	assert_int_equal(pthread_create(&tb, NULL, b, w), 0);
+	assert_int_equal(pthread_create(&tc, NULL, c, w), 0);
+	assert_int_equal(pthread_join(ta, NULL), 0);
+	assert_int_equal(pthread_join(tb, NULL), 0);
+	assert_int_equal(pthread_join(tc, NULL), 0);
+	assert_int_equal(atomic_load(&w->bad_errno), 0);
+}
+
+static bool pasid_used(struct world *w, uint32_t pasid)
+{
+	bool used;
+
+	kshim_model_lock();
+	used = pasid_in_use(kshim_pasids(w->k), pasid);
+	kshim_model_unlock();
+	return used;
+}
+
 static void run_pair(struct world *w, void *(*a)(void *), void *(*b)(void *))
 {
 	pthread_t ta, tb;
@@ -274,6 +335,59 @@ static void test_exit_vs_release(void **state)
 	}
 }
 
+/* Bind the victim (its PASID is 1) as the container's only bond. */
+static void bind_victim(struct world *w)
+{
+	struct vfio_iommu_type1_bind b = {
+		.argsz = sizeof(b), .flags = VFIO_IOMMU_BIND_PID,
+		.pid = kshim_task_pid(w->victim),
+	};
+
+	assert_int_equal(xioctl(w->c, VFIO_IOMMU_BIND, (unsigned long)&b), 0);
+	assert_int_equal(b.pasid, 1);
+	w->pasid = b.pasid;
+}
+
+/* the exit that makes the bond defunct against UNBIND by PASID: exactly
+ * one unbind succeeds, whichever state it finds, and once both are done
+ * and the grace period is over the PASID is free */
+static void test_defunct_vs_unbind_pasid(void **state)
+{
+	(void)state;
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		struct world w;
+
+		world_create(&w, r * 7);
+		w.delay2 = (ROUNDS - r) * 5;
+		bind_victim(&w);
+		run_pair(&w, exiter, pasid_unbinder);
+		assert_int_equal(atomic_load(&w.unbound), 1);
+		kshim_flush_work();
+		assert_false(pasid_used(&w, w.pasid));
+		world_check_and_destroy(&w);
+	}
+}
+
+/* the same, with the container released meanwhile: the bond is removed
+ * exactly once (by the unbind or by the release), nothing leaks, and the
+ * PASID is free at the end */
+static void test_defunct_vs_unbind_pasid_vs_release(void **state)
+{
+	(void)state;
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		struct world w;
+
+		world_create_n(&w, r * 3, 3);
+		w.delay2 = (r % 6) * 11;
+		bind_victim(&w);
+		run_three(&w, exiter, pasid_unbinder, releaser);
+		assert_true(atomic_load(&w.unbound) <= 1);
+		kshim_flush_work();
+		assert_false(pasid_used(&w, w.pasid));
+		world_check_and_destroy(&w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +395,8 @@ int main(void)
 		cmocka_unit_test(test_bind_vs_detach),
 		cmocka_unit_test(test_bind_vs_release),
 		cmocka_unit_test(test_exit_vs_release),
+		cmocka_unit_test(test_defunct_vs_unbind_pasid),
+		cmocka_unit_test(test_defunct_vs_unbind_pasid_vs_release),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
