@@ -919,6 +919,11 @@ void sva_bond_set_drvdata(struct sva_bond *b, void *drvdata)
 		return false;                                          \
 	} while (0)
 
+struct sva_system *sva_iommu_system(const struct sva_iommu *io)
+{
+	return io->sys;
+}
+
 bool sva_system_check(const struct sva_system *sys, char *err, size_t len)
 {
 	const struct sva_mm *a, *b;

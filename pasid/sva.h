@@ -199,6 +199,8 @@ void sva_bond_set_drvdata(struct sva_bond *b, void *drvdata);
  *     no CD of an unbound PASID can translate.
  */
 bool sva_system_check(const struct sva_system *sys, char *err, size_t len);
+/* The system an SMMU's SVA side belongs to. */
+struct sva_system *sva_iommu_system(const struct sva_iommu *io);
 bool sva_iommu_check(struct sva_iommu *io, char *err, size_t len);
 
 #endif

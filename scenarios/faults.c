@@ -950,6 +950,10 @@ int scn_do_fault(struct scn_ctx *c, const struct scn_stmt *st)
 	if (!k || k->key)
 		return scn_error(c, &st->loc, "fault: missing fault kind");
 	v = k->value;
+	if (!strcmp(v, "ste") || !strcmp(v, "cd") || !strcmp(v, "pte") ||
+	    !strcmp(v, "cr0") || !strcmp(v, "mem-abort") ||
+	    !strcmp(v, "command"))
+		c->corrupted = true;
 	if (strcmp(v, "ste") == 0)
 		return f_ste(c, st);
 	if (strcmp(v, "cd") == 0)

@@ -1089,7 +1089,37 @@ static int build(struct scn_ctx *c, const struct scn_stmt *st)
 	kvfio_init(c->k);
 	c->plat = kshim_platform(c->k);
 	c->iopf = kshim_iopf(c->k);
+	/* the run-time invariant checks: every TLBI + CMD_SYNC verified */
+	smmu_set_checks(c->plat->smmu, true);
 	return 0;
+}
+
+/*
+ * Every run ends with the invariant checks (docs/robustness.md): the
+ * model's (queues, stalls answered once, TLBIs done) and the SVA layer's
+ * (distinct PASIDs; valid CDs exactly for bound PASIDs, unless a fault
+ * corrupted software's structures on purpose). A violation is a run
+ * error: whatever a scenario does, they must hold.
+ */
+static void check_invariants(struct scn_ctx *c)
+{
+	struct sva_iommu *io = kshim_sva_iommu(c->k);
+	char err[256];
+	bool ok;
+
+	kshim_model_lock();
+	ok = smmu_check_invariants(c->plat->smmu, err, sizeof(err)) &&
+	     (!io || (sva_system_check(sva_iommu_system(io), err,
+				       sizeof(err)) &&
+		      (c->corrupted ||
+		       sva_iommu_check(io, err, sizeof(err)))));
+	kshim_model_unlock();
+	if (!ok) {
+		c->res->error = true;
+		c->res->pass = false;
+		snprintf(c->res->message, sizeof(c->res->message),
+			 "invariant: %.400s", err);
+	}
 }
 
 /* The machine's memory and registers as they are at the end of the run
@@ -2458,6 +2488,8 @@ bool scn_run(const struct scn *s, const struct scn_run_opts *opts,
 		res->pass = false;
 	if (!ret && opts && (opts->export_core || opts->export_regs))
 		export_image(&c, opts);
+	if (!ret && c.built)
+		check_invariants(&c);
 	teardown(&c);
 	for (unsigned i = 0; i < c.ndmas; i++)
 		free(c.dmas[i]);

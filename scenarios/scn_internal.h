@@ -188,6 +188,9 @@ struct scn_ctx {
 		unsigned nkeep;
 	} mregs[64];
 	unsigned nmregs;
+	/* a fault changed memory software owns (STE, CD, PTE, an aborting
+	 * range, a command, CR0): its structures need not be consistent */
+	bool corrupted;
 	/* fault pte: descriptors overwritten, restored before teardown so
 	 * the OS frees what it mapped */
 	struct scn_pte_undo {
