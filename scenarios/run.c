@@ -1096,7 +1096,8 @@ static int build(struct scn_ctx *c, const struct scn_stmt *st)
 
 /*
  * Every run ends with the invariant checks (docs/robustness.md): the
- * model's (queues, stalls answered once, TLBIs done) and the SVA layer's
+ * model's (queues, stalls answered once, TLBIs done), the endpoints' (no
+ * ATC entry survives an invalidation it completed) and the SVA layer's
  * (distinct PASIDs; valid CDs exactly for bound PASIDs, unless a fault
  * corrupted software's structures on purpose). A violation is a run
  * error: whatever a scenario does, they must hold.
@@ -1113,6 +1114,10 @@ static void check_invariants(struct scn_ctx *c)
 				       sizeof(err)) &&
 		      (c->corrupted ||
 		       sva_iommu_check(io, err, sizeof(err)))));
+	for (unsigned i = 0; ok && i < c->ndevs; i++)
+		if (c->devs[i].ep)
+			ok = pcie_ep_check_invariants(c->devs[i].ep, err,
+						      sizeof(err));
 	kshim_model_unlock();
 	if (!ok) {
 		c->res->error = true;

@@ -122,7 +122,7 @@ void ep_atc_fill(struct ep_atc *a, const struct pcie_ep_atc_entry *e)
 	dst->valid = true;
 	dst->e = *e;
 	dst->stamp = ++a->clock;
-	a->fills++;
+	dst->fill = ++a->fills;
 }
 
 bool ep_atc_inv_covers(const struct smmu_atc_inv *req, bool global_supported,
@@ -143,6 +143,24 @@ bool ep_atc_inv_covers(const struct smmu_atc_inv *req, bool global_supported,
 	}
 	return va <= range_last(base, span) &&
 	       base <= range_last(va, size_shift);
+}
+
+unsigned ep_atc_count_covered(const struct ep_atc *a,
+			      const struct smmu_atc_inv *req,
+			      bool global_supported, uint64_t upto)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < a->n; i++) {
+		const struct ep_atc_slot *s = &a->slot[i];
+
+		if (s->valid && s->fill <= upto &&
+		    ep_atc_inv_covers(req, global_supported,
+				      s->e.pasid_valid, s->e.pasid, s->e.va,
+				      s->e.size_shift))
+			n++;
+	}
+	return n;
 }
 
 unsigned ep_atc_invalidate(struct ep_atc *a, const struct smmu_atc_inv *req,

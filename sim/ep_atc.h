@@ -16,6 +16,7 @@
 struct ep_atc_slot {
 	bool valid;
 	uint64_t stamp;  /* fill order (FIFO) or last use (LRU) */
+	uint64_t fill;   /* its fill number (a->fills when filled) */
 	struct pcie_ep_atc_entry e;
 };
 
@@ -57,5 +58,10 @@ bool ep_atc_inv_covers(const struct smmu_atc_inv *req, bool global_supported,
 /* Remove every covered entry; returns how many. */
 unsigned ep_atc_invalidate(struct ep_atc *a, const struct smmu_atc_inv *req,
 			   bool global_supported);
+/* Entries filled at or before fill number `upto` that `req` covers (an
+ * invariant check: after the invalidation, there must be none). */
+unsigned ep_atc_count_covered(const struct ep_atc *a,
+			      const struct smmu_atc_inv *req,
+			      bool global_supported, uint64_t upto);
 
 #endif

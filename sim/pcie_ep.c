@@ -19,6 +19,7 @@
 #include "smmusim/pcie_ep.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,8 @@ struct ep_prg {
 struct ep_inv {
 	struct pcie_ep *ep;
 	uint64_t tag;
+	struct smmu_atc_inv req;  /* for the invariant check */
+	uint64_t fills;           /* ATC fills when it arrived */
 	sim_event_id ev;
 	struct ep_inv *prev, *next;
 };
@@ -115,6 +118,9 @@ struct pcie_ep {
 	unsigned nstopped, cap_stopped;
 
 	struct pcie_ep_stats stats;
+	/* invariant violations seen (docs/robustness.md), the first one */
+	uint64_t inv_violations;
+	char inv_violation[200];
 };
 
 /* --- queues and lists --- */
@@ -969,8 +975,20 @@ static void ev_inv_done(struct sim *sim, void *arg)
 	struct ep_inv *inv = arg;
 	struct pcie_ep *ep = inv->ep;
 	uint64_t tag = inv->tag;
+	unsigned stale = ep_atc_count_covered(&ep->atc, &inv->req,
+					      ep->cfg.global_inv, inv->fills);
 
 	(void)sim;
+	/* Invariant: completing the invalidation, nothing it covered that
+	 * was cached before it arrived may remain. */
+	if (stale && !ep->inv_violations++)
+		snprintf(ep->inv_violation, sizeof(ep->inv_violation),
+			 "SID 0x%x: %u ATC entries survive the ATS invalidation "
+			 "of 0x%llx (2^%u bytes, PASID %s%u) at its completion",
+			 ep->cfg.sid, stale,
+			 (unsigned long long)inv->req.addr,
+			 inv->req.span_log2, inv->req.ssv ? "" : "none ",
+			 inv->req.ssv ? inv->req.ssid : 0);
 	if (inv->prev)
 		inv->prev->next = inv->next;
 	else
@@ -1006,6 +1024,8 @@ void pcie_ep_atc_inv(struct pcie_ep *ep, const struct smmu_atc_inv *req)
 		return; /* host out of memory: as if never answered */
 	inv->ep = ep;
 	inv->tag = req->tag;
+	inv->req = *req;
+	inv->fills = ep->atc.fills;
 	inv->next = ep->invs;
 	if (inv->next)
 		inv->next->prev = inv;
@@ -1101,4 +1121,14 @@ void pcie_ep_get_stats(const struct pcie_ep *ep, struct pcie_ep_stats *out)
 	*out = ep->stats;
 	out->atc_fills = ep->atc.fills;
 	out->atc_evictions = ep->atc.evictions;
+}
+
+bool pcie_ep_check_invariants(const struct pcie_ep *ep, char *err,
+			      size_t len)
+{
+	if (!ep->inv_violations)
+		return true;
+	if (err && len)
+		snprintf(err, len, "%s", ep->inv_violation);
+	return false;
 }

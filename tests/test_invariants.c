@@ -15,6 +15,7 @@
 #include "host/platform.h"
 #include "pasid/pasid.h"
 #include "pasid/sva.h"
+#include "sim/ep_atc.h"
 #include "smmu/regs.h"
 #include "smmu/smmu_internal.h"
 
@@ -254,6 +255,42 @@ static void test_tlbi_violation(void **state)
 	fx_free(f);
 }
 
+/* The ATC check counts entries an invalidation covers, filled before it. */
+static void test_atc_covered(void **state)
+{
+	struct ep_atc a;
+	struct pcie_ep_atc_entry e = { .pasid_valid = true, .pasid = 3,
+				       .va = 0x10000, .pa = 0x80000000,
+				       .size_shift = 12, .r = true };
+	struct smmu_atc_inv inv = { .sid = 1, .ssv = true, .ssid = 3,
+				    .addr = 0x10000, .span_log2 = 13 };
+	uint64_t before;
+
+	(void)state;
+	assert_true(ep_atc_init(&a, 8, PCIE_EP_ATC_FIFO));
+	ep_atc_fill(&a, &e);                 /* 0x10000: covered */
+	e.va = 0x11000;
+	ep_atc_fill(&a, &e);                 /* 0x11000: covered */
+	e.va = 0x12000;
+	ep_atc_fill(&a, &e);                 /* 0x12000: beyond the span */
+	e.va = 0x10000;
+	e.pasid = 4;
+	ep_atc_fill(&a, &e);                 /* another PASID */
+	before = a.fills;
+	assert_int_equal(ep_atc_count_covered(&a, &inv, false, before), 2);
+	/* refilled after the request arrived: legitimate, not counted */
+	assert_int_equal(ep_atc_invalidate(&a, &inv, false), 2);
+	e.pasid = 3;
+	ep_atc_fill(&a, &e);
+	assert_int_equal(ep_atc_count_covered(&a, &inv, false, before), 0);
+	assert_int_equal(ep_atc_count_covered(&a, &inv, false, a.fills), 1);
+	/* a global invalidation covers every PASID when supported */
+	inv.global = true;
+	assert_int_equal(ep_atc_count_covered(&a, &inv, true, a.fills), 2);
+	assert_int_equal(ep_atc_count_covered(&a, &inv, false, a.fills), 1);
+	ep_atc_fini(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_cd_violations),
 		cmocka_unit_test(test_smmu_violations),
 		cmocka_unit_test(test_tlbi_violation),
+		cmocka_unit_test(test_atc_covered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -296,6 +296,15 @@ struct pcie_ep_stats {
 };
 void pcie_ep_get_stats(const struct pcie_ep *ep, struct pcie_ep_stats *out);
 
+/*
+ * Invariant (docs/robustness.md): when the endpoint completes an ATS
+ * invalidation, no ATC entry it covers that was filled before the request
+ * arrived remains. Checked at every completion; false with the first
+ * violation in err.
+ */
+bool pcie_ep_check_invariants(const struct pcie_ep *ep, char *err,
+			      size_t len);
+
 #ifdef __cplusplus
 }
 #endif
