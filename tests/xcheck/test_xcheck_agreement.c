@@ -76,7 +76,7 @@ struct round {
 
 static unsigned pick_granule(struct round *rd)
 {
-	unsigned g[3], n = 0;
+	unsigned g[3] = { 12, 12, 12 }, n = 0;
 
 	if (rd->impl.gran4k)
 		g[n++] = 12;
