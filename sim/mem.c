@@ -40,6 +40,10 @@ struct region {
 struct pcache_ent {
 	uint64_t pfn; /* UINT64_MAX = empty */
 	uint8_t *page;
+	/* The RAM region holding the whole page, or NULL (the page is
+	 * shared by regions). Region pointers move when regions are added
+	 * or removed: both flush the cache. */
+	const struct region *ram;
 };
 
 struct pmem {
@@ -101,13 +105,15 @@ void pmem_set_default_latency(struct pmem *m, struct pmem_latency lat)
 
 /* --- page store --- */
 
-static uint8_t *page_lookup(struct pmem *m, uint64_t pfn, bool create)
+static struct region *region_find(struct pmem *m, uint64_t addr);
+
+/* The page cache missed: the hash table, and a new page if `create`. */
+static __attribute__((noinline)) uint8_t *
+page_lookup_slow(struct pmem *m, struct pcache_ent *pc, uint64_t pfn,
+		 bool create)
 {
-	struct pcache_ent *pc = &m->pcache[pfn % PCACHE_SIZE];
 	struct page *p;
 
-	if (pc->pfn == pfn)
-		return pc->page;
 	HASH_FIND(hh, m->pages, &pfn, sizeof(pfn), p);
 	if (!p) {
 		if (!create)
@@ -119,9 +125,32 @@ static uint8_t *page_lookup(struct pmem *m, uint64_t pfn, bool create)
 		HASH_ADD(hh, m->pages, pfn, sizeof(p->pfn), p);
 		m->stats.pages_backed++;
 	}
+	const struct region *r = region_find(m, pfn << PMEM_PAGE_SHIFT);
+
 	pc->pfn = pfn;
 	pc->page = p->data;
+	pc->ram = r && r->kind == PMEM_RAM &&
+			  r->size - ((pfn << PMEM_PAGE_SHIFT) - r->base) >=
+				  PMEM_PAGE_SIZE ?
+		  r :
+		  NULL;
 	return p->data;
+}
+
+/* The host copy of page `pfn`; NULL if never written and not `create`. */
+static inline uint8_t *page_lookup(struct pmem *m, uint64_t pfn, bool create)
+{
+	struct pcache_ent *pc = &m->pcache[pfn % PCACHE_SIZE];
+
+	if (pc->pfn == pfn)
+		return pc->page;
+	return page_lookup_slow(m, pc, pfn, create);
+}
+
+static void pcache_flush(struct pmem *m)
+{
+	for (unsigned i = 0; i < PCACHE_SIZE; i++)
+		m->pcache[i].pfn = UINT64_MAX;
 }
 
 /* --- regions --- */
@@ -184,6 +213,7 @@ static int region_add(struct pmem *m, struct region nr)
 	m->regions[pos] = nr;
 	m->nregions++;
 	m->last_region = 0;
+	pcache_flush(m);
 	if (m->obs.region)
 		m->obs.region(m->obs.ctx, true, nr.kind, nr.base, nr.size);
 	return nr.id;
@@ -224,12 +254,6 @@ bool pmem_set_region_latency(struct pmem *m, int id, struct pmem_latency lat)
 		return false;
 	r->lat = lat;
 	return true;
-}
-
-static void pcache_flush(struct pmem *m)
-{
-	for (unsigned i = 0; i < PCACHE_SIZE; i++)
-		m->pcache[i].pfn = UINT64_MAX;
 }
 
 /* Free every backed page with pfn in [lo, hi]. */
@@ -380,19 +404,28 @@ static bool mmio_size_ok(uint64_t addr, size_t len)
 	       (addr & (len - 1)) == 0;
 }
 
-static uint64_t le_load(const uint8_t *p, size_t len)
+static inline uint64_t le_load(const uint8_t *p, size_t len)
 {
 	uint64_t v = 0;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* one load when len is a constant */
+	memcpy(&v, p, len);
+#else
 	for (size_t i = 0; i < len; i++)
 		v |= (uint64_t)p[i] << (8 * i);
+#endif
 	return v;
 }
 
-static void le_store(uint8_t *p, uint64_t v, size_t len)
+static inline void le_store(uint8_t *p, uint64_t v, size_t len)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &v, len);
+#else
 	for (size_t i = 0; i < len; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
+#endif
 }
 
 enum mem_result pmem_read(struct pmem *m, uint64_t addr, void *buf, size_t len,
@@ -478,48 +511,56 @@ enum mem_result pmem_write(struct pmem *m, uint64_t addr, const void *buf,
 	return MEM_OK;
 }
 
-/*
- * Scalar accessors. The common case — an aligned access to RAM in the
- * region used last — is served directly from the page cache; everything
- * else (MMIO, holes, region changes, page-crossing) takes the general
- * path. Both charge and count identically.
- */
-static struct region *fast_ram(struct pmem *m, uint64_t addr, unsigned len)
+/* charge() of an aligned scalar access: it lies in one line. */
+static inline void charge_scalar(struct pmem *m, const struct region *r,
+				 uint64_t *cycles)
 {
-	struct region *r;
+	uint64_t c = (uint64_t)r->lat.per_access + r->lat.per_line;
 
-	if (m->last_region >= m->nregions || (addr & (len - 1)))
-		return NULL;
-	r = &m->regions[m->last_region];
-	if (r->kind != PMEM_RAM || addr < r->base ||
-	    addr - r->base > r->size - len)
-		return NULL;
-	return r;
+	m->stats.cycles += c;
+	if (cycles)
+		*cycles += c;
 }
 
+/*
+ * Scalar accessors. The common case, an aligned read of a backed RAM
+ * page that is in the page cache, is served from the cache entry (which
+ * names the region holding the whole page); everything else (MMIO,
+ * holes, unbacked or uncached pages, pages shared by regions) takes the
+ * general path. Both charge and count identically.
+ *
+ * The general path is out of line, so that the fast path saves no
+ * registers; the fast path is always inlined, so that builds with
+ * link-time optimisation inline it into the callers in other files
+ * (the table walker reads every descriptor through pmem_read64).
+ */
+#define SCALAR_INLINE __attribute__((always_inline)) inline
+
 #define DEFINE_SCALAR(bits)                                                   \
-	enum mem_result pmem_read##bits(struct pmem *m, uint64_t addr,       \
-					uint##bits##_t *v, uint64_t *cycles) \
+	static __attribute__((noinline)) enum mem_result                      \
+	read##bits##_slow(struct pmem *m, uint64_t addr, uint##bits##_t *v,   \
+			  uint64_t *cycles)                                   \
 	{                                                                     \
 		uint8_t b[bits / 8];                                          \
-		struct region *r = fast_ram(m, addr, bits / 8);               \
-		if (r) {                                                      \
-			uint8_t *page = page_lookup(m, addr >> PMEM_PAGE_SHIFT, \
-						    false);                   \
-			if (page)                                             \
-				memcpy(b, page + (addr & (PMEM_PAGE_SIZE - 1)), \
-				       sizeof(b));                            \
-			else                                                  \
-				memset(b, 0, sizeof(b));                      \
-			charge(m, r, addr, sizeof(b), cycles);                \
-			m->stats.reads++;                                     \
-			m->stats.bytes_read += sizeof(b);                     \
-			*v = (uint##bits##_t)le_load(b, sizeof(b));           \
-			return MEM_OK;                                        \
-		}                                                             \
 		enum mem_result res = pmem_read(m, addr, b, sizeof(b), cycles); \
 		*v = res == MEM_OK ? (uint##bits##_t)le_load(b, sizeof(b)) : 0; \
 		return res;                                                   \
+	}                                                                     \
+	SCALAR_INLINE enum mem_result                                         \
+	pmem_read##bits(struct pmem *m, uint64_t addr, uint##bits##_t *v,     \
+			uint64_t *cycles)                                     \
+	{                                                                     \
+		uint64_t pfn = addr >> PMEM_PAGE_SHIFT;                       \
+		uint64_t off = addr & (PMEM_PAGE_SIZE - 1);                   \
+		const struct pcache_ent *pc = &m->pcache[pfn % PCACHE_SIZE];  \
+                                                                              \
+		if ((addr & (bits / 8 - 1)) || pc->pfn != pfn || !pc->ram)    \
+			return read##bits##_slow(m, addr, v, cycles);         \
+		*v = (uint##bits##_t)le_load(pc->page + off, bits / 8);       \
+		charge_scalar(m, pc->ram, cycles);                            \
+		m->stats.reads++;                                             \
+		m->stats.bytes_read += bits / 8;                              \
+		return MEM_OK;                                                \
 	}                                                                     \
 	enum mem_result pmem_write##bits(struct pmem *m, uint64_t addr,      \
 					 uint##bits##_t v, uint64_t *cycles) \

@@ -42,6 +42,8 @@ struct smmu_cfgcache {
 	 * cannot evict the STE it is being read through.
 	 */
 	const struct cfg_entry *pinned;
+	/* Bumped by every fill and invalidation (see cfgcache_gen). */
+	uint64_t gen;
 };
 
 struct smmu_cfgcache *cfgcache_create(struct smmu *smmu)
@@ -148,6 +150,7 @@ static struct cfg_entry *fill(struct smmu *smmu, uint8_t kind, uint32_t sid,
 	if (!e)
 		return NULL;
 	smmu->cache_epoch++;
+	smmu->cfgcache->gen++;
 	if (!(e->valid && e->kind == kind && e->sid == sid &&
 	      e->ssid == ssid))
 		e->stamp = ++smmu->cfgcache->clock; /* new entry */
@@ -195,6 +198,24 @@ void cfgcache_touch_ste(struct smmu *smmu, const struct ste_cfg *ste)
 void cfgcache_touch_cd(struct smmu *smmu, const struct cd_cfg *cd)
 {
 	touch(smmu->cfgcache, entry_of_cd(cd));
+}
+
+void cfgcache_touch_both(struct smmu *smmu, const struct ste_cfg *ste,
+			 const struct cd_cfg *cd)
+{
+	struct smmu_cfgcache *c = smmu->cfgcache;
+	struct cfg_entry *e = entry_of_ste(ste);
+
+	c->pinned = e;
+	if (c->policy != SMMU_REPL_LRU)
+		return;
+	/* the clock read once: the stamp stores cannot change it */
+	uint64_t clock = c->clock;
+
+	e->stamp = ++clock;
+	if (cd)
+		entry_of_cd(cd)->stamp = ++clock;
+	c->clock = clock;
 }
 
 bool cfgcache_get_ste(struct smmu *smmu, uint32_t sid, struct ste_cfg *out)
@@ -245,7 +266,18 @@ void cfgcache_put_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid,
 		e->u.cd = *cd;
 }
 
+uint64_t cfgcache_gen(const struct smmu *smmu)
+{
+	return smmu->cfgcache ? smmu->cfgcache->gen : 0;
+}
+
 /* --- invalidation (§4.3) -------------------------------------------- */
+
+static void gen_bump(struct smmu *smmu)
+{
+	if (smmu->cfgcache)
+		smmu->cfgcache->gen++;
+}
 
 /* Drop every entry matching the predicate; returns entries scanned. */
 static uint64_t scan_all(struct smmu_cfgcache *c,
@@ -296,6 +328,7 @@ static bool match_any(const struct cfg_entry *e, uint32_t a, uint32_t b)
 uint64_t cfgcache_inv_ste(struct smmu *smmu, uint32_t sid, uint32_t range)
 {
 	smmu->cache_epoch++;
+	gen_bump(smmu);
 	return scan_all(smmu->cfgcache, match_sid_range, sid, range);
 }
 
@@ -306,6 +339,7 @@ uint64_t cfgcache_inv_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid)
 	struct cfg_entry *e;
 
 	smmu->cache_epoch++;
+	gen_bump(smmu);
 	if (!c || !c->e)
 		return 0;
 	e = find(c, CFG_CD, sid, ssid);
@@ -318,6 +352,7 @@ uint64_t cfgcache_inv_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid)
 uint64_t cfgcache_inv_cd_all(struct smmu *smmu, uint32_t sid)
 {
 	smmu->cache_epoch++;
+	gen_bump(smmu);
 	return scan_all(smmu->cfgcache, match_cds_of, sid, 0);
 }
 
@@ -325,5 +360,6 @@ uint64_t cfgcache_inv_cd_all(struct smmu *smmu, uint32_t sid)
 uint64_t cfgcache_inv_all(struct smmu *smmu)
 {
 	smmu->cache_epoch++;
+	gen_bump(smmu);
 	return scan_all(smmu->cfgcache, match_any, 0, 0);
 }

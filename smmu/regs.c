@@ -98,11 +98,25 @@ struct ack_chan {
 	unsigned head, n;
 };
 
+_Static_assert(R_COUNT <= 127, "register ids must fit in int8_t");
+
+/* The register index covers the first REG_WINDOW bytes of each page. */
+#define REG_WINDOW 0x100u
+#define REG_PAGES (SMMU_MMIO_SIZE >> 16)
+
 struct smmu_regs {
 	uint64_t val[R_COUNT];
 	uint32_t gbpa_eff;      /* GBPA in effect (Update completed) */
 	sim_event_id gbpa_ev;
 	struct ack_chan cr0, irq;
+	/*
+	 * Which register holds each 32-bit word of the index window of
+	 * each page (-1: none), so that an MMIO access does not search
+	 * reg_table; `indexed` is false if some register lies outside the
+	 * windows (the search is used then).
+	 */
+	bool indexed;
+	int8_t word[REG_PAGES][REG_WINDOW / 4];
 };
 
 static void on_cr_write(struct smmu *smmu, enum reg_id id, uint64_t old);
@@ -708,22 +722,42 @@ static bool present(const struct smmu *smmu, int id)
 	return id >= 0 && have(smmu, reg_table[id].need);
 }
 
+/* find_reg() of a 4-byte aligned offset inside the MMIO pages, through
+ * the index of r when there is one. */
+static int find_reg_in(const struct smmu_regs *r, uint64_t off, bool *high)
+{
+	uint64_t in = off & 0xFFFF;
+	int id;
+
+	*high = false;
+	if (!r || !r->indexed)
+		return find_reg(off, high);
+	if (in >= REG_WINDOW)
+		return -1;
+	id = r->word[off >> 16][in / 4];
+	if (id >= 0)
+		*high = off >= (uint64_t)reg_table[id].off + 4;
+	return id;
+}
+
 /*
  * Classify an access: returns false if refused (bad size, misaligned,
  * outside the two pages, or a 64-bit access not matching a 64-bit
- * register). *id is -1 for a RAZ/WI location.
+ * register). *id is -1 for a RAZ/WI location. r: the register index to
+ * use, or NULL.
  */
-static bool decode(uint64_t off, unsigned size, int *id, bool *high)
+static bool decode(const struct smmu_regs *r, uint64_t off, unsigned size,
+		   int *id, bool *high)
 {
 	if ((size != 4 && size != 8) || off % size ||
 	    off + size > SMMU_MMIO_SIZE)
 		return false;
-	*id = find_reg(off, high);
+	*id = find_reg_in(r, off, high);
 	if (size == 4)
 		return true;
 
 	bool high2;
-	int id2 = find_reg(off + 4, &high2);
+	int id2 = find_reg_in(r, off + 4, &high2);
 
 	if (*id < 0 && id2 < 0)
 		return true;
@@ -735,7 +769,7 @@ bool regs_access_ok(uint64_t off, unsigned size)
 	int id;
 	bool high;
 
-	return decode(off, size, &id, &high);
+	return decode(NULL, off, size, &id, &high);
 }
 
 bool regs_read(struct smmu *smmu, uint64_t off, unsigned size, uint64_t *v)
@@ -746,7 +780,7 @@ bool regs_read(struct smmu *smmu, uint64_t off, unsigned size, uint64_t *v)
 	if (!v)
 		return false;
 	*v = 0;
-	if (!decode(off, size, &id, &high))
+	if (!decode(smmu->regs, off, size, &id, &high))
 		return false;
 	if (!present(smmu, id))
 		return true;
@@ -764,7 +798,7 @@ bool regs_write(struct smmu *smmu, uint64_t off, unsigned size, uint64_t v)
 	int id;
 	bool high;
 
-	if (!decode(off, size, &id, &high))
+	if (!decode(smmu->regs, off, size, &id, &high))
 		return false;
 	if (!present(smmu, id) || reg_table[id].kind == REG_RO)
 		return true;
@@ -815,6 +849,20 @@ struct smmu_regs *regs_create(struct smmu *smmu)
 				    .ack = R_CR0ACK };
 	r->irq = (struct ack_chan){ .smmu = smmu, .reg = R_IRQ_CTRL,
 				    .ack = R_IRQ_CTRLACK };
+	memset(r->word, -1, sizeof(r->word));
+	r->indexed = true;
+	for (int i = 0; i < R_COUNT && r->indexed; i++) {
+		const struct reg_desc *d = &reg_table[i];
+		uint64_t in = d->off & 0xFFFF;
+
+		if ((d->off >> 16) >= REG_PAGES || in + d->width > REG_WINDOW ||
+		    d->off % 4 || d->width % 4) {
+			r->indexed = false;
+			break;
+		}
+		for (unsigned w = 0; w < d->width / 4; w++)
+			r->word[d->off >> 16][in / 4 + w] = (int8_t)i;
+	}
 	return r;
 }
 

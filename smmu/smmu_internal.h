@@ -522,6 +522,12 @@ const struct ste_cfg *cfgcache_ref_ste(struct smmu *smmu, uint32_t sid);
  * same replacement-state update and pinning a lookup hit makes). */
 void cfgcache_touch_ste(struct smmu *smmu, const struct ste_cfg *ste);
 void cfgcache_touch_cd(struct smmu *smmu, const struct cd_cfg *cd);
+/* cfgcache_touch_ste(ste), then cfgcache_touch_cd(cd) unless cd is NULL. */
+void cfgcache_touch_both(struct smmu *smmu, const struct ste_cfg *ste,
+			 const struct cd_cfg *cd);
+/* Changes with every fill and invalidation: while it is unchanged, a
+ * lookup finds what it found before (and the cached entry is the same). */
+uint64_t cfgcache_gen(const struct smmu *smmu);
 void cfgcache_put_ste(struct smmu *smmu, uint32_t sid,
 		      const struct ste_cfg *ste);
 bool cfgcache_get_cd(struct smmu *smmu, uint32_t sid, uint32_t ssid,
@@ -599,6 +605,12 @@ bool tlb_conflict(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
 		  const struct tlb_entry *hit);
 /* Record a use of an entry from tlb_lookup_ref (replacement state). */
 void tlb_touch(struct smmu *smmu, const struct tlb_entry *e);
+/* The TLB holds entries (false: tlb_insert does nothing). */
+bool tlb_active(const struct smmu *smmu);
+/* An entry from tlb_lookup_ref by position, valid as long as the entry:
+ * tlb_touch_index(smmu, tlb_index(smmu, e)) is tlb_touch(smmu, e). */
+size_t tlb_index(const struct smmu *smmu, const struct tlb_entry *e);
+void tlb_touch_index(struct smmu *smmu, size_t i);
 
 struct smmu_walkcache *walkcache_create(struct smmu *smmu);
 void walkcache_destroy(struct smmu_walkcache *w);

@@ -300,6 +300,26 @@ void tlb_touch(struct smmu *smmu, const struct tlb_entry *e)
 		t->tagv[e - t->ent].stamp = ++t->clock;
 }
 
+size_t tlb_index(const struct smmu *smmu, const struct tlb_entry *e)
+{
+	return (size_t)(e - smmu->tlb->ent);
+}
+
+void tlb_touch_index(struct smmu *smmu, size_t i)
+{
+	struct smmu_tlb *t = smmu->tlb;
+
+	if (t->policy == SMMU_REPL_LRU)
+		t->tagv[i].stamp = ++t->clock;
+}
+
+bool tlb_active(const struct smmu *smmu)
+{
+	const struct smmu_tlb *t = smmu->tlb;
+
+	return t && t->sets;
+}
+
 bool tlb_lookup(struct smmu *smmu, const struct tlb_tag *tag, uint64_t ia,
 		struct tlb_entry *out)
 {

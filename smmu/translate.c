@@ -17,6 +17,7 @@
 #include "smmu/regs.h"
 #include "smmu/smmu_internal.h"
 #include "smmu/ste.h"
+#include "smmu/walk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,18 +56,56 @@ struct inflight {
  */
 #define XC_SIZE 64u
 
+/* Index of the access kinds in xcache_ent.ok / .perm */
+#define XC_KIND(write, instr, priv) \
+	((unsigned)(write) | (unsigned)(instr) << 1 | (unsigned)(priv) << 2)
+
 struct xcache_ent {
 	uint64_t epoch;
 	uint64_t page;
 	uint32_t sid, ssid;
-	bool valid, ssv;
+	bool ssv;
+	/*
+	 * Bit XC_KIND(write, instr, priv) of the incoming access: the
+	 * pipeline would answer it from this TLB entry (0: the entry is
+	 * unused). perm[] is what that answer grants.
+	 */
+	uint8_t ok;
+	uint8_t perm[8];
+	uint64_t oa_delta;            /* output minus input address */
 	const struct ste_cfg *ste;
 	const struct cd_cfg *cd;      /* NULL: stage 1 disabled */
-	const struct tlb_entry *tlb;
+	size_t tlb;                   /* tlb_index() of the TLB entry */
+};
+
+/*
+ * The per-stream configuration shortcut (host speed only, like the fast
+ * path, and off with it: smmu->no_fast_path): for a (StreamID,
+ * SubstreamID) whose last translation found its STE and CD in the
+ * configuration cache, those entries. While cfgcache_gen() is unchanged
+ * the same lookups would find the same entries, so a translation can
+ * make their cache touches, counter updates and cycle charges without
+ * searching.
+ */
+#define SC_SIZE 16u
+
+struct sc_ent {
+	uint64_t gen;
+	uint32_t sid, ssid;
+	bool ssv;
+	uint8_t ssidsize;             /* impl.ssidsize, which cd_r depends on */
+	int8_t cd_r;                  /* cd_lookup_ref(): 1 CD, 0 bypass */
+	const struct ste_cfg *ste;    /* NULL: the entry is unused */
+	const struct cd_cfg *cd;      /* when cd_r = 1 */
+	/* The walk regimes, prepared on first use: cd->tt[0], cd->tt[1]
+	 * and ste->s2 (bits 0, 1, 2 of `prepared`). */
+	uint8_t prepared;
+	struct walk_prep prep[3];
 };
 
 struct translate_state {
 	struct xcache_ent xc[XC_SIZE];
+	struct sc_ent sc[SC_SIZE];
 	struct stalled_txn *stalled;
 	uint32_t nstalled;
 	uint16_t next_stag;
@@ -205,13 +244,19 @@ static void apply_overrides(struct ctx *c, const struct ste_cfg *ste)
 static struct xcache_ent *xc_slot(struct translate_state *ts,
 				  const struct smmu_txn *txn)
 {
-	uint64_t h = (txn->addr >> 12) ^ ((uint64_t)txn->sid << 7) ^
-		     ((uint64_t)txn->ssid << 13);
+	uint32_t h = (uint32_t)(txn->addr >> 12) ^ txn->sid * 0x9E3779B1u ^
+		     txn->ssid * 0x85EBCA77u;
 
 	return &ts->xc[(h ^ (h >> 6)) & (XC_SIZE - 1)];
 }
 
-/* Remember a translation that hit both caches (see struct xcache_ent). */
+/*
+ * Remember a translation that hit both caches (see struct xcache_ent),
+ * with the outcome of every access kind the TLB-hit path would give:
+ * STE overrides, a write to a writable-clean page (walks), the
+ * permission check (a fault walks) and what a success grants. An
+ * instruction fetch that writes is F_UUT, never served here.
+ */
 static void xc_record(struct smmu *smmu, const struct smmu_txn *txn,
 		      const struct ste_cfg *ste, const struct cd_cfg *cd,
 		      const struct tlb_entry *tlb)
@@ -222,15 +267,109 @@ static void xc_record(struct smmu *smmu, const struct smmu_txn *txn,
 		return;
 	struct xcache_ent *x = xc_slot(ts, txn);
 
-	x->valid = true;
+	x->ok = 0;
+	for (unsigned k = 0; k < 8; k++) {
+		struct smmu_txn t = {
+			.write = k & 1,
+			.instr = (k >> 1) & 1,
+			.priv = (k >> 2) & 1,
+		};
+		struct access acc;
+
+		if (t.instr && t.write)
+			continue;
+		overridden_access(&t, ste, &acc);
+		x->perm[k] = granted(&tlb->res, acc.priv);
+		if (!(acc.write && tlb->res.write_needs_walk) &&
+		    walk_permits(&tlb->res, &acc))
+			x->ok |= (uint8_t)(1u << k);
+	}
 	x->epoch = smmu->cache_epoch;
 	x->page = txn->addr >> 12;
 	x->sid = txn->sid;
 	x->ssv = txn->ssv;
 	x->ssid = txn->ssv ? txn->ssid : 0;
+	x->oa_delta = tlb->res.oa - tlb->ia;
 	x->ste = ste;
 	x->cd = cd;
-	x->tlb = tlb;
+	x->tlb = tlb_index(smmu, tlb);
+}
+
+static struct sc_ent *sc_slot(struct translate_state *ts,
+			      const struct smmu_txn *txn)
+{
+	uint32_t h = txn->sid ^ (txn->ssv ? txn->ssid * 0x9E3779B1u : 0);
+
+	return &ts->sc[(h ^ (h >> 4)) & (SC_SIZE - 1)];
+}
+
+/* The shortcut entry for txn's stream, if valid now. */
+static struct sc_ent *sc_find(struct smmu *smmu, const struct smmu_txn *txn)
+{
+	struct translate_state *ts = smmu->translate;
+	struct sc_ent *e;
+
+	if (!ts || smmu->no_fast_path)
+		return NULL;
+	e = sc_slot(ts, txn);
+	if (!e->ste || e->gen != cfgcache_gen(smmu) || e->sid != txn->sid ||
+	    e->ssv != txn->ssv || (txn->ssv && e->ssid != txn->ssid) ||
+	    e->ssidsize != smmu->impl.ssidsize)
+		return NULL;
+	return e;
+}
+
+static void sc_record(struct smmu *smmu, const struct smmu_txn *txn,
+		      const struct ste_cfg *ste, int cd_r,
+		      const struct cd_cfg *cd)
+{
+	struct translate_state *ts = tstate(smmu);
+	struct sc_ent *e;
+
+	if (!ts)
+		return;
+	e = sc_slot(ts, txn);
+	e->gen = cfgcache_gen(smmu);
+	e->sid = txn->sid;
+	e->ssv = txn->ssv;
+	e->ssid = txn->ssv ? txn->ssid : 0;
+	e->ssidsize = smmu->impl.ssidsize;
+	e->cd_r = (int8_t)cd_r;
+	e->ste = ste;
+	e->cd = cd;
+	e->prepared = 0;
+}
+
+/*
+ * Walk s1 (NULL, or one of the shortcut's CD regimes) and s2 (NULL or
+ * its STE's), with the shortcut's prepared regimes when there is one.
+ */
+static inline bool sc_walk(struct smmu *smmu, struct sc_ent *sc,
+			   const struct walk_regime *s1,
+			   const struct walk_regime *s2, uint64_t ia,
+			   const struct access *acc, struct walk_result *out,
+			   struct smmu_event *ev, uint64_t *cycles)
+{
+	const struct walk_regime *nested_s2 = s1 ? s2 : NULL;
+	unsigned i1 = 0;
+
+	if (!sc || (!s1 && !s2))
+		return walk_translate(smmu, s1, s2, ia, acc, out, ev, cycles);
+	if (s1) {
+		i1 = s1 == &sc->cd->tt[1];
+		if (!(sc->prepared & (1u << i1))) {
+			walk_prepare(smmu, s1, nested_s2, &sc->prep[i1]);
+			sc->prepared |= (uint8_t)(1u << i1);
+		}
+	}
+	/* stage 2 is prepared for walks with or without stage 1 */
+	if (s2 && !(sc->prepared & 4u)) {
+		walk_prepare(smmu, s2, nested_s2, &sc->prep[2]);
+		sc->prepared |= 4u;
+	}
+	return walk_translate_prep(smmu, s1 ? &sc->prep[i1] : NULL,
+				   s2 ? &sc->prep[2] : NULL, ia, acc, out, ev,
+				   cycles);
 }
 
 /* Choose TTB0/TTB1 for a stage-1 VA (§3.4.1, facts §4.5). */
@@ -274,11 +413,20 @@ static void translate_enabled(struct ctx *c)
 	struct cd_cfg cd_scratch;
 	const struct cd_cfg *cd = NULL;
 	const struct walk_regime *s1 = NULL, *s2 = NULL;
+	struct sc_ent *sc = sc_find(smmu, txn);
 	uint64_t t = 0;
 
 	/* ste points into the configuration cache, pinned there for this
-	 * translation, or at ste_scratch. */
-	ste = ste_lookup_ref(smmu, txn->sid, &ste_scratch, &c->ev, &t);
+	 * translation, or at ste_scratch. The shortcut repeats a cache hit
+	 * of ste_lookup_ref(). */
+	if (sc) {
+		ste = sc->ste;
+		t += smmu->impl.lat.cfg_lookup;
+		cfgcache_touch_ste(smmu, ste);
+		smmu->stats.cfg_hits++;
+	} else {
+		ste = ste_lookup_ref(smmu, txn->sid, &ste_scratch, &c->ev, &t);
+	}
 	if (!ste) {
 		c->cost.pre += t;
 		finish_fault(c);
@@ -297,20 +445,37 @@ static void translate_enabled(struct ctx *c)
 		return;
 	}
 	if (ste->s1_en) {
+		int r;
+
 		t = 0;
 		/* cd points into the configuration cache (or at cd_scratch):
-		 * nothing below changes that cache. */
-		int r = cd_lookup_ref(smmu, txn->sid, ste, txn->ssv,
-				      txn->ssid, &cd_scratch, &cd, &c->ev, &t);
-
+		 * nothing below changes that cache. The shortcut repeats a
+		 * cache hit of cd_lookup_ref(), or its S1DSS bypass. */
+		if (sc) {
+			r = sc->cd_r;
+			if (r > 0) {
+				cd = sc->cd;
+				t += smmu->impl.lat.cfg_lookup;
+				cfgcache_touch_cd(smmu, cd);
+				smmu->stats.cfg_hits++;
+			}
+		} else {
+			r = cd_lookup_ref(smmu, txn->sid, ste, txn->ssv,
+					  txn->ssid, &cd_scratch, &cd, &c->ev,
+					  &t);
+		}
 		c->cost.pre += t;
 		if (r < 0) {
 			apply_fault_config(c, ste, NULL);
 			finish_fault(c);
 			return;
 		}
+		if (!sc && ste != &ste_scratch && (r == 0 || cd != &cd_scratch))
+			sc_record(smmu, txn, ste, r, cd);
 		if (r > 0)
 			s1 = pick_ttb(cd, txn->addr);
+	} else if (!sc && ste != &ste_scratch) {
+		sc_record(smmu, txn, ste, 0, NULL);
 	}
 	if (ste->s2_en)
 		s2 = &ste->s2;
@@ -346,7 +511,7 @@ static void translate_enabled(struct ctx *c)
 	const struct tlb_entry *hit;
 
 	c->cost.pre += smmu->impl.lat.tlb_lookup;
-	hit = tlb_lookup_ref(smmu, &tag, txn->addr);
+	hit = tlb_active(smmu) ? tlb_lookup_ref(smmu, &tag, txn->addr) : NULL;
 	/*
 	 * §3.21.1, §7.3.17: with break-before-make level 0 or 1, a
 	 * multi-match left by a size change without break-before-make is
@@ -378,8 +543,8 @@ static void translate_enabled(struct ctx *c)
 			/* A cached permission-faulting entry (§3.6): report it
 			 * as the walk would have. */
 			t = 0;
-			if (!walk_translate(smmu, s1, s2, txn->addr, &c->acc,
-					    &wr, &c->ev, &t)) {
+			if (!sc_walk(smmu, sc, s1, s2, txn->addr, &c->acc,
+				     &wr, &c->ev, &t)) {
 				c->cost.walk += t;
 				goto fault;
 			}
@@ -389,23 +554,26 @@ static void translate_enabled(struct ctx *c)
 		smmu->stats.tlb_misses++;
 		smmu->stats.walks++;
 		t = 0;
-		if (!walk_translate(smmu, s1, s2, txn->addr, &c->acc, &wr,
-				    &c->ev, &t)) {
+		if (!sc_walk(smmu, sc, s1, s2, txn->addr, &c->acc, &wr,
+			     &c->ev, &t)) {
 			c->cost.walk += t;
 			goto fault;
 		}
 		c->cost.walk += t;
 		c->cost.post += smmu->impl.lat.perm_check;
-		memset(&te, 0, sizeof(te));
-		te.tag = tag;
-		te.global = !wr.ng;
-		te.size_shift = wr.size_shift;
-		te.ia = txn->addr & ~bits_mask(wr.size_shift);
-		te.level = wr.level;
-		te.granule_shift = s1 ? s1->granule_shift : s2->granule_shift;
-		te.res = wr;
-		te.res.oa = wr.oa & ~bits_mask(wr.size_shift);
-		tlb_insert(smmu, &te);
+		if (tlb_active(smmu)) {
+			memset(&te, 0, sizeof(te));
+			te.tag = tag;
+			te.global = !wr.ng;
+			te.size_shift = wr.size_shift;
+			te.ia = txn->addr & ~bits_mask(wr.size_shift);
+			te.level = wr.level;
+			te.granule_shift = s1 ? s1->granule_shift
+					      : s2->granule_shift;
+			te.res = wr;
+			te.res.oa = wr.oa & ~bits_mask(wr.size_shift);
+			tlb_insert(smmu, &te);
+		}
 	}
 	c->res->resp = SMMU_RESP_OK;
 	c->res->oa = wr.oa;
@@ -764,63 +932,56 @@ static uint8_t uut_reason(const struct smmu *smmu, const struct smmu_txn *t)
  * The fast path: a repeat of a translation recorded by xc_record(). Makes
  * the same cache touches, counter updates and cycle charges as the full
  * pipeline's hit path (cfg_lookup per configuration lookup, tlb_lookup,
- * perm_check); anything else (a permission miss, a write to a
- * writable-clean page, a changed cache) falls back to the pipeline.
+ * perm_check, then complete_timing() without a walk); anything else (a
+ * permission miss, a write to a writable-clean page, a changed cache)
+ * falls back to the pipeline.
  */
-static bool fast_path(struct smmu *smmu, const struct smmu_txn *txn,
-		      struct smmu_txn_result *res, uint64_t submitted_at,
-		      bool was_stalled)
+static inline bool fast_path(struct smmu *smmu, const struct smmu_txn *txn,
+			     struct smmu_txn_result *res,
+			     uint64_t submitted_at, bool was_stalled)
 {
 	struct translate_state *ts = smmu->translate;
-	struct xcache_ent *x;
-	struct access acc;
+	const struct xcache_ent *x;
+	unsigned k = XC_KIND(txn->write, txn->instr, txn->priv);
 
 	if (!ts || txn->kind != SMMU_TXN_UNTRANSLATED || smmu->no_fast_path)
 		return false;
 	x = xc_slot(ts, txn);
-	if (!x->valid || x->epoch != smmu->cache_epoch ||
+	/* the checks of uut_reason() that ok[] does not cover */
+	if (!((x->ok >> k) & 1) || x->epoch != smmu->cache_epoch ||
 	    x->page != txn->addr >> 12 || x->sid != txn->sid ||
 	    x->ssv != txn->ssv || (txn->ssv && x->ssid != txn->ssid) ||
-	    uut_reason(smmu, txn) || !smmu_enabled(smmu))
-		return false;
-	overridden_access(txn, x->ste, &acc);
-	if ((acc.write && x->tlb->res.write_needs_walk) ||
-	    !walk_permits(&x->tlb->res, &acc))
+	    txn->len == 0 || ((txn->addr & 0xFFF) + txn->len) > 0x1000 ||
+	    !smmu_enabled(smmu))
 		return false;
 
 	const struct smmu_latency *lat = &smmu->impl.lat;
-	struct ctx c;
+	uint64_t now = sim_now(smmu->sim);
+	uint64_t total = (uint64_t)lat->cfg_lookup * (x->cd ? 2u : 1u) +
+			 lat->tlb_lookup + lat->perm_check;
 
 	smmu->stats.txns++;
-	cfgcache_touch_ste(smmu, x->ste);
-	smmu->stats.cfg_hits++;
-	if (x->cd) {
-		cfgcache_touch_cd(smmu, x->cd);
-		smmu->stats.cfg_hits++;
-	}
-	tlb_touch(smmu, x->tlb);
+	cfgcache_touch_both(smmu, x->ste, x->cd);
+	smmu->stats.cfg_hits += x->cd ? 2u : 1u;
+	tlb_touch_index(smmu, x->tlb);
 	smmu->stats.tlb_hits++;
 	memset(res, 0, sizeof(*res));
 	res->submitted_at = submitted_at;
 	res->stalled = was_stalled;
 	res->resp = SMMU_RESP_OK;
-	res->oa = x->tlb->res.oa + (txn->addr - x->tlb->ia);
-	res->perm = granted(&x->tlb->res, acc.priv);
-	c.smmu = smmu;
-	c.txn = txn;
-	c.res = res;
-	c.cost.pre = lat->cfg_lookup * (x->cd ? 2u : 1u) + lat->tlb_lookup;
-	c.cost.walk = 0;
-	c.cost.post = lat->perm_check;
-	complete_timing(&c);
+	res->oa = txn->addr + x->oa_delta;
+	res->perm = x->perm[k];
+	res->completed_at = timing_acquire(smmu, RES_TRANSLATION, now,
+					   total) + total;
+	smmu->stats.txn_ok++;
 	return true;
 }
 
 /*
- * Translate `txn` now. Returns true with *res filled (its completed_at
- * says when the response leaves the SMMU), or false if the transaction
- * stalled: its response is then delivered through done() once software
- * resumes or terminates it.
+ * Translate `txn` now through the whole pipeline. Returns true with *res
+ * filled (its completed_at says when the response leaves the SMMU), or
+ * false if the transaction stalled: its response is then delivered
+ * through done() once software resumes or terminates it.
  */
 static bool run(struct smmu *smmu, const struct smmu_txn *txn,
 		smmu_txn_done_fn done, void *dctx, uint64_t submitted_at,
@@ -828,8 +989,6 @@ static bool run(struct smmu *smmu, const struct smmu_txn *txn,
 {
 	struct ctx c;
 
-	if (fast_path(smmu, txn, res, submitted_at, was_stalled))
-		return true;
 	c.smmu = smmu;
 	c.txn = txn;
 	memset(&c.ev, 0, sizeof(c.ev));
@@ -874,10 +1033,10 @@ static bool run(struct smmu *smmu, const struct smmu_txn *txn,
 }
 
 /* run(), with the trace records of the request and its response. */
-static bool run_traced(struct smmu *smmu, const struct smmu_txn *txn,
-		       smmu_txn_done_fn done, void *dctx,
-		       uint64_t submitted_at, bool was_stalled,
-		       struct smmu_txn_result *res)
+static __attribute__((noinline)) bool
+run_slow(struct smmu *smmu, const struct smmu_txn *txn, smmu_txn_done_fn done,
+	 void *dctx, uint64_t submitted_at, bool was_stalled,
+	 struct smmu_txn_result *res)
 {
 	bool answered;
 
@@ -891,6 +1050,21 @@ static bool run_traced(struct smmu *smmu, const struct smmu_txn *txn,
 	if (answered)
 		trace_txn(smmu, txn, res);
 	return answered;
+}
+
+/* The fast path or the pipeline, traced. */
+static inline bool run_traced(struct smmu *smmu, const struct smmu_txn *txn,
+			      smmu_txn_done_fn done, void *dctx,
+			      uint64_t submitted_at, bool was_stalled,
+			      struct smmu_txn_result *res)
+{
+	if (fast_path(smmu, txn, res, submitted_at, was_stalled)) {
+		if (trace_on(smmu))
+			trace_txn(smmu, txn, res);
+		return true;
+	}
+	return run_slow(smmu, txn, done, dctx, submitted_at, was_stalled,
+			res);
 }
 
 bool smmu_translate(struct smmu *smmu, const struct smmu_txn *txn,

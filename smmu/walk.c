@@ -61,8 +61,11 @@ struct stage_out {
 struct walker {
 	struct smmu *smmu;
 	const struct walk_regime *s2;  /* nested: translates S1 table IPAs */
+	const struct walk_prep *s2p;   /* the same, prepared */
 	struct smmu_event *ev;
 	uint64_t *cycles;
+	struct pmem *mem;
+	uint64_t step;                 /* impl.lat.walk_step */
 };
 
 /* --- helpers --------------------------------------------------------- */
@@ -139,9 +142,9 @@ static bool blocks_allowed(unsigned g, int level)
 }
 
 static enum walk_rc stage_translate(struct walker *w,
-				    const struct walk_regime *r, uint64_t ia,
+				    const struct walk_prep *p, uint64_t ia,
 				    const struct access *acc, uint8_t cls,
-				    struct stage_out *o);
+				    bool attrs, struct stage_out *o);
 static bool attr_is_device(uint8_t a);
 
 /*
@@ -151,14 +154,16 @@ static bool attr_is_device(uint8_t a);
  * stage-1 walk that reaches stage-2 Device memory is a stage-2
  * permission fault (§3.4, STE.S2PTW).
  */
-static bool s1_desc_through_s2(struct walker *w, uint64_t ipa, bool write,
-			       uint64_t *pa)
+static inline bool s1_desc_through_s2(struct walker *w, uint64_t ipa,
+				      bool write, uint64_t *pa)
 {
 	const struct walk_regime *s2 = w->s2;
 	const struct access acc = { .write = write };
 	struct stage_out o;
 
-	if (stage_translate(w, s2, ipa, &acc, EVT_CLASS_TT, &o) != WALK_OK)
+	/* only a fetch under S2PTW looks at the memory attributes */
+	if (stage_translate(w, w->s2p, ipa, &acc, EVT_CLASS_TT,
+			    s2->ptw && !write, &o) != WALK_OK)
 		return false;
 	if (s2->ptw && attr_is_device(o.attr) && !write) {
 		set_fault(w->ev, EVT_F_PERMISSION, true, EVT_CLASS_TT, ipa, 0);
@@ -171,137 +176,202 @@ static bool s1_desc_through_s2(struct walker *w, uint64_t ipa, bool write,
 
 /* --- the walk -------------------------------------------------------- */
 
-static enum walk_rc stage_walk(struct walker *w, const struct walk_regime *r,
-			       uint64_t ia, const struct access *acc,
-			       uint8_t cls, struct stage_out *o)
+void walk_prepare(struct smmu *smmu, const struct walk_regime *r,
+		  const struct walk_regime *nested_s2, struct walk_prep *p)
 {
-	struct smmu *smmu = w->smmu;
-	unsigned g = r->granule_shift;
-	unsigned oas = oas_of(r);
-	unsigned iasize, width, maxw;
-	uint8_t shift[4];
+	unsigned g = r->granule_shift, maxw;
 	int level = r->start_level;
 
-	if ((g != 12 && g != 14 && g != 16) || level < 0 || level > 3 ||
-	    r->tsz > 64 - 16 || r->tsz < 64 - WALK_MAX_OA_BITS)
+	p->r = r;
+	p->bad = (g != 12 && g != 14 && g != 16) || level < 0 || level > 3 ||
+		 r->tsz > 64 - 16 || r->tsz < 64 - WALK_MAX_OA_BITS;
+	if (p->bad)
+		return;
+	p->level = level;
+	p->g = g;
+	p->stride = g - 3;
+	p->oas = oas_of(r);
+	p->iasize = 64u - r->tsz;
+	/* Start-level index width; a TxSZ / start level mismatch that the
+	 * STE/CD checks let through is a level-0 translation fault. */
+	p->sh = level_shift(g, level);
+	maxw = p->stride + (r->stage == 2 ? S2_MAX_CONCAT_BITS : 0);
+	if (p->iasize <= p->sh || p->iasize - p->sh > maxw) {
+		p->bad = true;
+		return;
+	}
+	p->width = p->iasize - p->sh;
+	p->table = r->ttb & ~bits_mask(p->width + 3) & bits_mask(56);
+	p->table_oor = (p->table >> p->oas) != 0;
+	p->nlta = fld_mask(TBL_NLTA) & ~bits_mask(g);
+	p->hmask = 0;
+	if (r->stage == 1 && !r->had) {
+		p->hmask = fld_mask(TBL_APTABLE_NW) | fld_mask(TBL_UXNTABLE);
+		if (!r->one_priv)
+			p->hmask |= fld_mask(TBL_APTABLE_NU) |
+				    fld_mask(TBL_PXNTABLE);
+	}
+	p->wc = walkcache_active(smmu);
+	if (p->wc) {
+		memset(&p->key, 0, sizeof(p->key));
+		p->key.stage = r->stage;
+		p->key.vmid_valid = r->stage == 2 || nested_s2;
+		p->key.vmid = r->stage == 2 ? r->vmid :
+					      (nested_s2 ? nested_s2->vmid : 0);
+		p->key.asid = r->stage == 1 ? r->asid : 0;
+		p->key.ttb = r->ttb;
+		p->key.granule_shift = (uint8_t)g;
+		p->key.tsz = r->tsz;
+		p->key.start_level = r->start_level;
+	}
+}
+
+/* The hierarchical controls gathered from table descriptors, as the
+ * descriptors' own bits (fld_mask of TBL_APTABLE_NW, ...), and back. */
+static uint64_t hier_bits(const struct wc_val *h)
+{
+	return (h->ap_nw ? fld_mask(TBL_APTABLE_NW) : 0) |
+	       (h->ap_nu ? fld_mask(TBL_APTABLE_NU) : 0) |
+	       (h->uxn ? fld_mask(TBL_UXNTABLE) : 0) |
+	       (h->pxn ? fld_mask(TBL_PXNTABLE) : 0);
+}
+
+static struct wc_val hier_of(uint64_t bits, uint64_t table)
+{
+	struct wc_val h = {
+		.table = table,
+		.ap_nw = fget(&bits, TBL_APTABLE_NW),
+		.ap_nu = fget(&bits, TBL_APTABLE_NU),
+		.uxn = fget(&bits, TBL_UXNTABLE),
+		.pxn = fget(&bits, TBL_PXNTABLE),
+	};
+
+	return h;
+}
+
+/*
+ * The stage a step works on: r->stage, or the constant `st` (1 or 2) the
+ * caller already knows it to be, so that stage_translate() compiles into
+ * a stage-1, a stage-2 and a general copy.
+ */
+#define STAGE(st, r) ((st) ? (st) : (r)->stage)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static ALWAYS_INLINE enum walk_rc
+stage_walk(struct walker *w, const struct walk_prep *p, uint64_t ia,
+	   const struct access *acc, uint8_t cls, struct stage_out *o,
+	   unsigned st)
+{
+	const struct walk_regime *r = p->r;
+	struct smmu *smmu = w->smmu;
+
+	if (p->bad)
 		return stage_fault(w, r, cls, ia, EVT_F_TRANSLATION, 0);
-	iasize = 64u - r->tsz;
-	for (int l = 0; l < 4; l++)
-		shift[l] = (uint8_t)level_shift(g, l);
 
 	/* Input range (facts §9.11): a stage-1 VA's bits [63:IAsize] are
 	 * all 0 (the TTB0 region) or all 1 (TTB1; the TTB was chosen by bit
 	 * 55, which lies in that range), the top byte ignored with TBI;
 	 * a stage-2 IPA lies below 2^IAsize. */
-	if (r->stage == 1) {
+	if (STAGE(st, r) == 1) {
 		uint64_t top;
 
 		if (r->tbi)
 			ia = va_sign_extend55(ia);
-		top = ia >> iasize;
-		if (top != 0 && top != (UINT64_MAX >> iasize))
+		top = ia >> p->iasize;
+		if (top != 0 && top != (UINT64_MAX >> p->iasize))
 			return stage_fault(w, r, cls, ia, EVT_F_TRANSLATION, 0);
 		/* EPDx = 1 (facts §4.5) and E0PDx for unprivileged access */
 		if (r->disabled || (r->e0pd && !r->one_priv && !acc->priv))
 			return stage_fault(w, r, cls, ia, EVT_F_TRANSLATION, 0);
-	} else if (ia >> iasize) {
+	} else if (ia >> p->iasize) {
 		return stage_fault(w, r, cls, ia, EVT_F_TRANSLATION, 0);
 	}
-
-	/* Start-level index width; a TxSZ / start level mismatch that the
-	 * STE/CD checks let through is a level-0 translation fault. */
-	maxw = g - 3 + (r->stage == 2 ? S2_MAX_CONCAT_BITS : 0);
-	if (iasize <= shift[level] || iasize - shift[level] > maxw)
-		return stage_fault(w, r, cls, ia, EVT_F_TRANSLATION, 0);
-	width = iasize - shift[level];
-
-	uint64_t table = r->ttb & ~bits_mask(width + 3) & bits_mask(56);
-	struct wc_val hier;
-	struct wc_key key;
-
-	if (table >> oas)
+	if (p->table_oor)
 		return stage_fault(w, r, cls, ia, EVT_F_ADDR_SIZE, 0);
 
-	memset(&hier, 0, sizeof(hier));
-	memset(&key, 0, sizeof(key));
-	key.stage = r->stage;
-	key.vmid_valid = r->stage == 2 || w->s2;
-	key.vmid = r->stage == 2 ? r->vmid : (w->s2 ? w->s2->vmid : 0);
-	key.asid = r->stage == 1 ? r->asid : 0;
-	key.ttb = r->ttb;
-	key.granule_shift = (uint8_t)g;
-	key.tsz = r->tsz;
-	key.start_level = r->start_level;
+	int level = p->level;
+	unsigned sh = p->sh, stride = p->stride, oas = p->oas;
+	uint64_t table = p->table, imask = bits_mask(p->width);
+	struct wc_val hier = { 0 };
 
-	if (level < 3) {
-		int hit = walkcache_lookup(smmu, &key, ia, level, 2, shift,
-					   &hier, w->cycles);
+	if (p->wc && level < 3) {
+		uint8_t shift[4];
+		int hit;
 
+		for (int l = 0; l < 4; l++)
+			shift[l] = (uint8_t)level_shift(p->g, l);
+		hit = walkcache_lookup(smmu, &p->key, ia, level, 2, shift,
+				       &hier, w->cycles);
 		if (hit >= 0) {
 			level = hit + 1;
 			table = hier.table;
+			sh = shift[level];
+			imask = bits_mask(stride);
 		}
 	}
 
-	for (;; level++) {
-		unsigned iw = level == r->start_level ? width : g - 3;
-		uint64_t idx = (ia >> shift[level]) & bits_mask(iw);
-		uint64_t dia = table + idx * sizeof(uint64_t);
+	/*
+	 * The levels. `hbits` gathers the table descriptors' hierarchical
+	 * controls (facts §9.5): stage 1 only, and without HAD; APTable[0]
+	 * and PXNTable only with two privilege levels.
+	 */
+	bool nested = STAGE(st, r) == 1 && w->s2;
+	bool be = r->endi;
+	uint64_t hbits = hier_bits(&hier);
+
+	for (;;) {
+		uint64_t dia = table + ((ia >> sh) & imask) * sizeof(uint64_t);
 		uint64_t pa = dia, raw, d;
 
-		if (r->stage == 1 && w->s2 && !s1_desc_through_s2(w, dia,
-								   false, &pa))
+		if (nested && !s1_desc_through_s2(w, dia, false, &pa))
 			return WALK_FAULT;
 		smmu->stats.walk_reads++;
-		if (pmem_read64(smmu->mem, pa, &raw, w->cycles) != MEM_OK)
+		if (pmem_read64(w->mem, pa, &raw, w->cycles) != MEM_OK)
 			return stage_fault(w, r, cls, ia, EVT_F_WALK_EABT, pa);
 		if (w->cycles)
-			*w->cycles += smmu->impl.lat.walk_step;
-		d = desc_order(r, raw);
+			*w->cycles += w->step;
+		d = be ? desc_order(r, raw) : raw;
 
 		if (!fget(&d, DESC_VALID))
 			return stage_fault(w, r, cls, ia, EVT_F_TRANSLATION, 0);
 		if (level < 3 && fget(&d, DESC_TYPE)) {
-			uint64_t next = fget_inplace(&d, TBL_NLTA) &
-					~bits_mask(g);
+			uint64_t next = d & p->nlta;
 
 			if (next >> oas)
 				return stage_fault(w, r, cls, ia,
 						   EVT_F_ADDR_SIZE, 0);
-			/* Hierarchical attributes (facts §9.5), stage 1 */
-			if (r->stage == 1 && !r->had) {
-				hier.ap_nw |= fget(&d, TBL_APTABLE_NW);
-				hier.uxn |= fget(&d, TBL_UXNTABLE);
-				if (!r->one_priv) {
-					hier.ap_nu |= fget(&d, TBL_APTABLE_NU);
-					hier.pxn |= fget(&d, TBL_PXNTABLE);
-				}
+			hbits |= d & p->hmask;
+			if (p->wc) {
+				hier = hier_of(hbits, next);
+				walkcache_insert(smmu, &p->key, level, ia,
+						 (uint8_t)sh, &hier);
 			}
-			hier.table = next;
-			walkcache_insert(smmu, &key, level, ia, shift[level],
-					 &hier);
 			table = next;
+			level++;
+			sh -= stride;
+			imask = bits_mask(stride);
 			continue;
 		}
 		/* Page at level 3, block where the granule allows one;
 		 * anything else is reserved (facts §9.3). */
 		if ((level == 3 && !fget(&d, DESC_TYPE)) ||
-		    (level < 3 && !blocks_allowed(g, level)))
+		    (level < 3 && !blocks_allowed(p->g, level)))
 			return stage_fault(w, r, cls, ia, EVT_F_TRANSLATION, 0);
 
-		uint64_t base = fget_inplace(&d, LEAF_OA) &
-				~bits_mask(shift[level]);
+		uint64_t base = fget_inplace(&d, LEAF_OA) & ~bits_mask(sh);
 
 		if (base >> oas)
 			return stage_fault(w, r, cls, ia, EVT_F_ADDR_SIZE, 0);
-		memset(o, 0, sizeof(*o));
-		o->oa = base | (ia & bits_mask(shift[level]));
-		o->size_shift = shift[level];
+		/* stage_finish() fills the rest */
+		o->oa = base | (ia & bits_mask(sh));
+		o->size_shift = (uint8_t)sh;
 		o->level = (uint8_t)level;
 		o->desc = d;
 		o->desc_ia = dia;
 		o->desc_pa = pa;
-		o->hier = hier;
+		o->hier = hier_of(hbits, table);
+		o->ng = false;
+		o->s2fwb = 0;
 		return WALK_OK;
 	}
 }
@@ -518,13 +588,16 @@ static uint8_t sh_for(uint8_t attr, uint8_t sh)
 
 /* --- access flag, permission, HTTU ------------------------------------ */
 
-static enum walk_rc stage_finish(struct walker *w, const struct walk_regime *r,
-				 uint64_t ia, const struct access *acc,
-				 uint8_t cls, struct stage_out *o)
+/* attrs: also resolve the memory attributes and shareability (o->attr,
+ * o->sh, o->s2fwb), which only the translation's result needs. */
+static ALWAYS_INLINE enum walk_rc
+stage_finish(struct walker *w, const struct walk_regime *r, uint64_t ia,
+	     const struct access *acc, uint8_t cls, bool attrs,
+	     struct stage_out *o, unsigned st)
 {
 	struct smmu *smmu = w->smmu;
 	uint64_t d = o->desc, nd = d;
-	bool s1 = r->stage == 1;
+	bool s1 = STAGE(st, r) == 1;
 	struct perms pc, pd;
 	bool wclean;
 
@@ -540,13 +613,18 @@ static enum walk_rc stage_finish(struct walker *w, const struct walk_regime *r,
 	 * S2AP[1]=0 (S2). Without HD, DBM has no effect. */
 	wclean = r->hd && fget(&d, LEAF_DBM) &&
 		 (s1 ? fget(&d, S1_AP2) : !fget(&d, S2_S2AP_W));
-	if (s1) {
+	/* pd: as if the write had made the page dirty (the same as pc
+	 * unless writable-clean) */
+	if (s1)
 		s1_perms(r, d, &o->hier, false, wclean, &pc);
-		s1_perms(r, d, &o->hier, wclean, wclean, &pd);
-	} else {
+	else
 		s2_perms(r, d, false, &pc);
-		s2_perms(r, d, wclean, &pd);
-	}
+	if (!wclean)
+		pd = pc;
+	else if (s1)
+		s1_perms(r, d, &o->hier, true, true, &pd);
+	else
+		s2_perms(r, d, true, &pd);
 
 	o->p = pc;
 	o->wneeds = wclean && (pd.pw || pd.uw);
@@ -584,11 +662,14 @@ static enum walk_rc stage_finish(struct walker *w, const struct walk_regime *r,
 		o->desc = nd;
 	}
 
+	if (s1)
+		o->ng = !r->one_priv && fget(&nd, S1_NG);
+	if (!attrs)
+		return WALK_OK;
 	if (s1) {
 		unsigned idx = (unsigned)fget(&nd, S1_ATTRINDX);
 
 		o->attr = (uint8_t)rget(r->mair, RFLD(8 * idx + 7, 8 * idx));
-		o->ng = !r->one_priv && fget(&nd, S1_NG);
 	} else {
 		o->attr = s2_attr(r, nd);
 		if (r->fwb)
@@ -598,21 +679,63 @@ static enum walk_rc stage_finish(struct walker *w, const struct walk_regime *r,
 	return WALK_OK;
 }
 
-static enum walk_rc stage_translate(struct walker *w,
-				    const struct walk_regime *r, uint64_t ia,
-				    const struct access *acc, uint8_t cls,
-				    struct stage_out *o)
+static ALWAYS_INLINE enum walk_rc
+stage_translate_as(struct walker *w, const struct walk_prep *p, uint64_t ia,
+		   const struct access *acc, uint8_t cls, bool attrs,
+		   struct stage_out *o, unsigned st)
 {
 	enum walk_rc rc = WALK_RETRY;
 
 	for (unsigned i = 0; i < WALK_HTTU_TRIES && rc == WALK_RETRY; i++) {
-		rc = stage_walk(w, r, ia, acc, cls, o);
+		rc = stage_walk(w, p, ia, acc, cls, o, st);
 		if (rc == WALK_OK)
-			rc = stage_finish(w, r, ia, acc, cls, o);
+			rc = stage_finish(w, p->r, ia, acc, cls, attrs, o, st);
 	}
 	if (rc == WALK_RETRY)
-		return stage_fault(w, r, cls, ia, EVT_F_WALK_EABT, o->desc_pa);
+		return stage_fault(w, p->r, cls, ia, EVT_F_WALK_EABT,
+				   o->desc_pa);
 	return rc;
+}
+
+static enum walk_rc stage_translate_s1(struct walker *w,
+				       const struct walk_prep *p, uint64_t ia,
+				       const struct access *acc, uint8_t cls,
+				       bool attrs, struct stage_out *o)
+{
+	return stage_translate_as(w, p, ia, acc, cls, attrs, o, 1);
+}
+
+static enum walk_rc stage_translate_s2(struct walker *w,
+				       const struct walk_prep *p, uint64_t ia,
+				       const struct access *acc, uint8_t cls,
+				       bool attrs, struct stage_out *o)
+{
+	return stage_translate_as(w, p, ia, acc, cls, attrs, o, 2);
+}
+
+static enum walk_rc stage_translate_any(struct walker *w,
+					const struct walk_prep *p, uint64_t ia,
+					const struct access *acc, uint8_t cls,
+					bool attrs, struct stage_out *o)
+{
+	return stage_translate_as(w, p, ia, acc, cls, attrs, o, 0);
+}
+
+/* One stage: walk, then access flag, permissions and HTTU (retried when
+ * an update loses a race). */
+static enum walk_rc stage_translate(struct walker *w,
+				    const struct walk_prep *p, uint64_t ia,
+				    const struct access *acc, uint8_t cls,
+				    bool attrs, struct stage_out *o)
+{
+	switch (p->r->stage) {
+	case 1:
+		return stage_translate_s1(w, p, ia, acc, cls, attrs, o);
+	case 2:
+		return stage_translate_s2(w, p, ia, acc, cls, attrs, o);
+	default:
+		return stage_translate_any(w, p, ia, acc, cls, attrs, o);
+	}
 }
 
 /* --- entry points ---------------------------------------------------- */
@@ -622,11 +745,32 @@ bool walk_translate(struct smmu *smmu, const struct walk_regime *s1,
 		    const struct access *acc, struct walk_result *out,
 		    struct smmu_event *ev, uint64_t *cycles)
 {
+	const struct walk_regime *nested_s2 = s1 ? s2 : NULL;
+	struct walk_prep p1, p2;
+
+	if (s1)
+		walk_prepare(smmu, s1, nested_s2, &p1);
+	if (s2)
+		walk_prepare(smmu, s2, nested_s2, &p2);
+	return walk_translate_prep(smmu, s1 ? &p1 : NULL, s2 ? &p2 : NULL, ia,
+				   acc, out, ev, cycles);
+}
+
+bool walk_translate_prep(struct smmu *smmu, const struct walk_prep *p1,
+			 const struct walk_prep *p2, uint64_t ia,
+			 const struct access *acc, struct walk_result *out,
+			 struct smmu_event *ev, uint64_t *cycles)
+{
+	const struct walk_regime *s1 = p1 ? p1->r : NULL;
+	const struct walk_regime *s2 = p2 ? p2->r : NULL;
 	struct walker w = {
 		.smmu = smmu,
 		.s2 = s1 ? s2 : NULL,
+		.s2p = s1 ? p2 : NULL,
 		.ev = ev,
 		.cycles = cycles,
+		.mem = smmu->mem,
+		.step = smmu->impl.lat.walk_step,
 	};
 	struct stage_out o1, o2;
 	uint64_t ipa = ia;
@@ -642,15 +786,15 @@ bool walk_translate(struct smmu *smmu, const struct walk_regime *s1,
 		return true;
 	}
 	if (s1) {
-		if (stage_translate(&w, s1, ia, acc, EVT_CLASS_IN, &o1) !=
-		    WALK_OK)
+		if (stage_translate(&w, p1, ia, acc, EVT_CLASS_IN, true,
+				    &o1) != WALK_OK)
 			return false;
 		ipa = o1.oa;
 	}
 	if (s2) {
 		/* The final IPA: stage-2 faults are CLASS=IN (§7.3). */
-		if (stage_translate(&w, s2, ipa, acc, EVT_CLASS_IN, &o2) !=
-		    WALK_OK)
+		if (stage_translate(&w, p2, ipa, acc, EVT_CLASS_IN, true,
+				    &o2) != WALK_OK)
 			return false;
 	}
 
@@ -698,15 +842,19 @@ bool walk_s2_fetch(struct smmu *smmu, const struct walk_regime *s2,
 		.smmu = smmu,
 		.ev = ev,
 		.cycles = cycles,
+		.mem = smmu->mem,
+		.step = smmu->impl.lat.walk_step,
 	};
 	const struct access acc = { .write = false };
+	struct walk_prep p;
 	struct stage_out o;
 
 	if (!s2) {
 		*pa = ipa;
 		return true;
 	}
-	if (stage_translate(&w, s2, ipa, &acc, cls, &o) != WALK_OK)
+	walk_prepare(smmu, s2, NULL, &p);
+	if (stage_translate(&w, &p, ipa, &acc, cls, false, &o) != WALK_OK)
 		return false;
 	*pa = o.oa;
 	return true;

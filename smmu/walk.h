@@ -8,6 +8,7 @@
 #define SMMUSIM_SMMU_WALK_H
 
 #include "smmu/fields.h"
+#include "smmu/walkcache.h"
 
 /* Descriptor type, facts §9.3 */
 #define DESC_VALID FLD(0, 0, 0)
@@ -61,5 +62,40 @@ enum {
 /* FWB=1 encoding: MemAttr[2] = 0 Device, else [1:0] selects Normal kind */
 #define S2MA_FWB_NORMAL FLD(0, 2, 2)
 #define S2MA_FWB_KIND FLD(0, 1, 0)
+
+/*
+ * A translation regime as every walk of it starts (walk_prepare): its
+ * geometry checked, the start-level table and masks computed. Valid
+ * while the regime, the walk cache geometry and nested_s2 are unchanged:
+ * translate.c keeps the regimes of cached STEs and CDs prepared, and a
+ * nested walk prepares stage 2 once for its up to five stage-2 walks.
+ */
+struct walk_prep {
+	const struct walk_regime *r;
+	bool bad;              /* geometry no walk accepts: F_TRANSLATION */
+	bool table_oor;        /* start table beyond the OAS: F_ADDR_SIZE */
+	bool wc;               /* the walk cache is in use */
+	int level;             /* start level */
+	unsigned g, stride;    /* granule shift, index bits per level */
+	unsigned oas, iasize;
+	unsigned sh, width;    /* start level: shift and index bits */
+	uint64_t table;        /* start table */
+	uint64_t nlta;         /* next-level table address bits */
+	uint64_t hmask;        /* hierarchical controls gathered (§9.5) */
+	struct wc_key key;     /* when wc */
+};
+
+/*
+ * Prepare r for the walks of a translation whose stage-1 table
+ * addresses go through nested_s2 (the stage-2 regime of a nested
+ * translation, for both of its regimes; else NULL).
+ */
+void walk_prepare(struct smmu *smmu, const struct walk_regime *r,
+		  const struct walk_regime *nested_s2, struct walk_prep *p);
+/* walk_translate() of prepared regimes (NULL: that stage bypassed). */
+bool walk_translate_prep(struct smmu *smmu, const struct walk_prep *s1,
+			 const struct walk_prep *s2, uint64_t ia,
+			 const struct access *acc, struct walk_result *out,
+			 struct smmu_event *ev, uint64_t *cycles);
 
 #endif

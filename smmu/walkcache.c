@@ -168,6 +168,13 @@ void walkcache_insert(struct smmu *smmu, const struct wc_key *k, int level,
 	e->val = *v;
 }
 
+bool walkcache_active(const struct smmu *smmu)
+{
+	const struct smmu_walkcache *w = smmu->walkcache;
+
+	return w && w->sets;
+}
+
 unsigned walkcache_count(const struct smmu *smmu)
 {
 	const struct smmu_walkcache *w = smmu->walkcache;

@@ -38,6 +38,8 @@ int walkcache_lookup(struct smmu *smmu, const struct wc_key *k, uint64_t ia,
 /* Cache the table descriptor at `level`, spanning 1 << span_shift of IA. */
 void walkcache_insert(struct smmu *smmu, const struct wc_key *k, int level,
 		      uint64_t ia, uint8_t span_shift, const struct wc_val *v);
+/* The walk cache holds entries (false: lookups and inserts do nothing). */
+bool walkcache_active(const struct smmu *smmu);
 /* Number of valid entries (tests). */
 unsigned walkcache_count(const struct smmu *smmu);
 
