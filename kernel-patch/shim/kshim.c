@@ -225,9 +225,22 @@ bool kshim_warn_on(bool cond, const char *file, int line)
 
 /* --- fault injection --- */
 
+/* kshim_hook_nth(): something to run at the n-th injectable call */
+static atomic_uint hook_armed, hook_calls;
+static void (*_Atomic hook_fn)(void *ctx);
+static void *_Atomic hook_ctx;
+
 static bool should_fail(enum kshim_fault_site site)
 {
 	unsigned n = atomic_fetch_add(&fault_calls, 1) + 1;
+	unsigned h = atomic_fetch_add(&hook_calls, 1) + 1;
+
+	if (h == atomic_load(&hook_armed)) {
+		void (*fn)(void *ctx) = atomic_load(&hook_fn);
+
+		if (fn)
+			fn(atomic_load(&hook_ctx));
+	}
 
 	if (n != atomic_load(&fault_armed))
 		return false;
@@ -284,6 +297,15 @@ void kshim_fail_nth(unsigned n)
 	atomic_store(&fault_fired, false);
 	atomic_store(&fault_calls, 0);
 	atomic_store(&fault_armed, n);
+}
+
+void kshim_hook_nth(unsigned n, void (*fn)(void *ctx), void *ctx)
+{
+	atomic_store(&hook_armed, 0);
+	atomic_store(&hook_calls, 0);
+	atomic_store(&hook_fn, fn);
+	atomic_store(&hook_ctx, ctx);
+	atomic_store(&hook_armed, n);
 }
 
 unsigned kshim_fault_points(void)

@@ -499,6 +499,13 @@ enum kshim_fault_site {
  * thread, fails; 0 disarms. Counting restarts at every call.
  */
 void kshim_fail_nth(unsigned n);
+/*
+ * Arm: at the n-th injectable call made from now on (the same points as
+ * kshim_fail_nth), run fn(ctx) on the thread making it, which then goes
+ * on normally; 0 disarms. For sweeps of an event (a process exit) at
+ * every step of an operation.
+ */
+void kshim_hook_nth(unsigned n, void (*fn)(void *ctx), void *ctx);
 /* Injectable calls made since the last kshim_fail_nth(). */
 unsigned kshim_fault_points(void);
 /* Whether the armed failure happened, and at which site. */

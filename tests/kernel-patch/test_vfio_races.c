@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pasid/pasid.h"
 #include "pasid/sva.h"
@@ -291,6 +292,109 @@ static void test_bind_vs_exit(void **state)
 	}
 }
 
+/*
+ * The bound process exits at every step of a bind: at the n-th kernel
+ * call the bind makes (the fail-nth points), an exit starts on another
+ * thread; the binder waits briefly for it (it may finish at once, or
+ * block on a lock the bind holds and finish after), then goes on. Either
+ * way the bind returns 0 or ESRCH, the exit leaves the devices unbound,
+ * the bond (if made) is defunct and can be unbound by PASID, and the
+ * teardown finds nothing leaked.
+ */
+struct exit_at {
+	struct world *w;
+	pthread_t t;
+	atomic_bool started, done;
+};
+
+static void *exit_victim(void *arg)
+{
+	struct exit_at *e = arg;
+
+	kshim_set_current(e->w->victim);
+	kshim_exit(e->w->victim);
+	kshim_set_current(NULL);
+	atomic_store(&e->done, true);
+	return NULL;
+}
+
+static void start_exit(void *ctx)
+{
+	struct exit_at *e = ctx;
+	struct timespec ms = { 0, 1000000 };
+
+	if (atomic_exchange(&e->started, true))
+		return;
+	if (pthread_create(&e->t, NULL, exit_victim, e)) {
+		atomic_store(&e->started, false);
+		return;
+	}
+	for (unsigned i = 0; i < 20 && !atomic_load(&e->done); i++)
+		nanosleep(&ms, NULL);
+}
+
+static void test_exit_at_every_bind_step(void **state)
+{
+	struct world w;
+	unsigned points, results[2] = { 0, 0 };
+
+	(void)state;
+	/* how many injectable calls a bind of another process makes */
+	world_create(&w, 0);
+	kshim_fail_nth(0);
+	assert_int_equal(bind_pid(&w, VFIO_IOMMU_BIND, w.victim), 0);
+	points = kshim_fault_points();
+	assert_true(points > 4);
+	assert_int_equal(bind_pid(&w, VFIO_IOMMU_UNBIND, w.victim), 0);
+	world_check_and_destroy(&w);
+
+	for (unsigned n = 1; n <= points; n++) {
+		struct exit_at e = { .w = &w };
+		int r;
+
+		struct vfio_iommu_type1_bind bb = {
+			.argsz = sizeof(bb), .flags = VFIO_IOMMU_BIND_PID,
+		};
+
+		world_create(&w, 0);
+		bb.pid = kshim_task_pid(w.victim);
+		kshim_hook_nth(n, start_exit, &e);
+		r = xioctl(w.c, VFIO_IOMMU_BIND, (unsigned long)&bb);
+		kshim_hook_nth(0, NULL, NULL);
+		if (r != 0 && r != ESRCH)
+			fail_msg("step %u: bind returned %d", n, r);
+		results[r == 0]++;
+		assert_true(atomic_load(&e.started));
+		assert_int_equal(pthread_join(e.t, NULL), 0);
+		kshim_flush_work();
+		/* the exit unbound the devices whatever the bind did */
+		assert_int_equal(sva_dev_nr_bonds(kshim_device_sva(w.d1)), 0);
+		assert_int_equal(sva_dev_nr_bonds(kshim_device_sva(w.d2)), 0);
+		if (r == 0) {
+			/* a defunct bond: named by PASID, it goes */
+			struct vfio_iommu_type1_bind b = {
+				.argsz = sizeof(b),
+				.flags = VFIO_IOMMU_BIND_PASID,
+			};
+
+			b.pasid = bb.pasid;
+			assert_int_equal(xioctl(w.c, VFIO_IOMMU_UNBIND,
+						(unsigned long)&b), 0);
+		}
+		/* the victim is a zombie now: binding it again is ESRCH */
+		assert_int_equal(bind_pid(&w, VFIO_IOMMU_BIND, w.victim),
+				 ESRCH);
+		world_check_and_destroy(&w);
+	}
+	/* an exit at the first step beats the bind's mm lookup; one at a
+	 * later step finds the bind holding the mm, so the bond is made and
+	 * goes defunct */
+	print_message("exit at each of %u bind steps: %u ESRCH, %u bound "
+		      "then defunct\n", points, results[0], results[1]);
+	assert_true(results[0] > 0);
+	assert_true(results[1] > 0);
+}
+
 /* bind/unbind against group detach and re-attach */
 static void test_bind_vs_detach(void **state)
 {
@@ -392,6 +496,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bind_vs_exit),
+		cmocka_unit_test(test_exit_at_every_bind_step),
 		cmocka_unit_test(test_bind_vs_detach),
 		cmocka_unit_test(test_bind_vs_release),
 		cmocka_unit_test(test_exit_vs_release),
