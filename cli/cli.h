@@ -32,6 +32,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Parse an unsigned number (decimal or 0x hex) for option `opt`. */
 bool cli_parse_u64(const char *cmd, const char *opt, const char *text,
 		   uint64_t *out);
+struct smmu_impl;
+/*
+ * A preset by name, or a preset file (a name with '/' or '.'), for
+ * command `cmd`; false after reporting the error (an unknown name is a
+ * usage error, a bad file its file:line:col message).
+ */
+bool cli_load_preset(const char *cmd, const char *name,
+		     struct smmu_impl *impl);
 /* True if argv holds -h or --help. */
 bool cli_wants_help(int argc, char **argv);
 

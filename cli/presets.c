@@ -69,3 +69,21 @@ int cmd_presets(int argc, char **argv)
 	return cli_usage_error("presets", "unexpected argument '%s'",
 			       argv[argc - 1]);
 }
+
+bool cli_load_preset(const char *cmd, const char *name,
+		     struct smmu_impl *impl)
+{
+	char err[512];
+
+	if (smmu_impl_preset(name, impl))
+		return true;
+	if (!strchr(name, '/') && !strchr(name, '.')) {
+		cli_usage_error(cmd, "unknown preset '%s'", name);
+		return false;
+	}
+	if (!smmu_impl_load_file(name, impl, err, sizeof(err))) {
+		fprintf(stderr, "smmusim %s: %s\n", cmd, err);
+		return false;
+	}
+	return true;
+}

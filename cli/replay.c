@@ -39,36 +39,6 @@ const char cmd_replay_usage[] =
 	"\n"
 	"exit status: 0 everything matched, 1 a mismatch, 2 an error\n";
 
-static bool parse_ram_opt(const char *s, uint64_t *base, uint64_t *size)
-{
-	char buf[64];
-	const char *colon = strchr(s, ':');
-
-	if (!colon || (size_t)(colon - s) >= sizeof(buf))
-		return false;
-	memcpy(buf, s, (size_t)(colon - s));
-	buf[colon - s] = '\0';
-	return trace_parse_u64(buf, base) && trace_parse_u64(colon + 1, size) &&
-	       *size;
-}
-
-static bool load_preset(const char *name, struct smmu_impl *impl)
-{
-	char err[512];
-
-	if (smmu_impl_preset(name, impl))
-		return true;
-	if (!strchr(name, '/') && !strchr(name, '.')) {
-		cli_usage_error("replay", "unknown preset '%s'", name);
-		return false;
-	}
-	if (!smmu_impl_load_file(name, impl, err, sizeof(err))) {
-		fprintf(stderr, "smmusim replay: %s\n", err);
-		return false;
-	}
-	return true;
-}
-
 /* Compare the log with the replayed trace, as trace diff would. */
 static int check_outputs(const char *log, FILE *out)
 {
@@ -152,7 +122,7 @@ int cmd_replay(int argc, char **argv)
 			return cli_usage_error("replay", "%s needs a value", a);
 		i++;
 		if (!strcmp(a, "--preset")) {
-			if (!load_preset(v, &impl))
+			if (!cli_load_preset("replay", v, &impl))
 				return EXIT_USAGE;
 			o.impl = &impl;
 		} else if (!strcmp(a, "--mmio-base")) {
@@ -164,8 +134,9 @@ int cmd_replay(int argc, char **argv)
 				return cli_usage_error("replay", "at most %d "
 						       "--ram regions",
 						       REPLAY_RAM_MAX);
-			if (!parse_ram_opt(v, &o.ram_base[o.nram],
-					   &o.ram_size[o.nram]))
+			if (!replay_parse_ram(v, &o.ram_base[o.nram],
+					      &o.ram_size[o.nram]) ||
+			    !o.ram_size[o.nram])
 				return cli_usage_error("replay", "--ram: '%s' "
 						       "is not BASE:SIZE", v);
 			o.nram++;

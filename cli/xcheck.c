@@ -83,18 +83,8 @@ static bool open_image(const char *cmd, const struct common *c,
 		cli_usage_error(cmd, "--core and --regs are required");
 		return false;
 	}
-	if (!c->preset) {
-		smmu_impl_preset("full", &impl);
-	} else if (!smmu_impl_preset(c->preset, &impl)) {
-		if (!strchr(c->preset, '/') && !strchr(c->preset, '.')) {
-			cli_usage_error(cmd, "unknown preset '%s'", c->preset);
-			return false;
-		}
-		if (!smmu_impl_load_file(c->preset, &impl, err, sizeof(err))) {
-			fprintf(stderr, "smmusim %s: %s\n", cmd, err);
-			return false;
-		}
-	}
+	if (!cli_load_preset(cmd, c->preset ? c->preset : "full", &impl))
+		return false;
 	if (!xc_image_open(img, c->core, c->regs, &impl, err, sizeof(err))) {
 		fprintf(stderr, "smmusim %s: %s\n", cmd, err);
 		return false;

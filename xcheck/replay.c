@@ -433,7 +433,7 @@ static int do_inv_completion(struct replay *r, const struct trace_rec *rec,
 
 /* --- the machine --------------------------------------------------------- */
 
-static bool parse_ram(const char *s, uint64_t *base, uint64_t *size)
+bool replay_parse_ram(const char *s, uint64_t *base, uint64_t *size)
 {
 	char buf[64];
 	const char *colon = strchr(s, ':');
@@ -533,7 +533,7 @@ static int build(struct replay *r, struct trace_reader *tr,
 				 "give --ram BASE:SIZE", r->name);
 			return -1;
 		}
-		if (!parse_ram(v, &ram_base[0], &ram_size[0])) {
+		if (!replay_parse_ram(v, &ram_base[0], &ram_size[0])) {
 			snprintf(r->msg, r->msglen, "%s:%u: ram '%s' is not "
 				 "BASE:SIZE", r->name,
 				 trace_reader_header_line(tr, "ram"), v);

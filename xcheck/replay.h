@@ -64,6 +64,10 @@ struct replay_stats {
  * error (a log that is not a trace, a record that cannot be replayed, a
  * machine that cannot be built), with "LOG:LINE:COL: message" in msg.
  */
+/* "BASE:SIZE", each 0x hex or decimal (a --ram option, a "# ram:"
+ * header). */
+bool replay_parse_ram(const char *s, uint64_t *base, uint64_t *size);
+
 int replay_run(const char *path, const struct replay_opts *o,
 	       struct replay_stats *st, char *msg, size_t msglen);
 
